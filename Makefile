@@ -1,0 +1,44 @@
+# DeepTrace: `make run` starts the app on embedded defaults, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# Tests run on the real services of this machine kind; override to point elsewhere.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: install run web worker test test-fast migrate bench extension browser clean
+
+$(STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -r requirements-nodeps.txt
+	touch $@
+
+install: $(STAMP)
+
+# Debian's Chromium drives the browser tests (Playwright cannot download its own browser here).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+migrate: install
+	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
+
+# Web server and a Celery worker together; Ctrl-C stops both. SQLite and a filesystem broker unless
+# DATABASE_URL / REDIS_URL are set.
+run: migrate
+	@echo "DeepTrace on http://127.0.0.1:8000  (create an admin with: $(BIN)/python manage.py createsuperuser)"
+	DJANGO_DEBUG=1 $(BIN)/celery -A deepfake_site worker -Q analysis,default --concurrency 1 --loglevel INFO & \
+	worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install browser
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/analyze.py
+
+clean:
+	rm -rf var .pytest_cache

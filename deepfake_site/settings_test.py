@@ -1,0 +1,15 @@
+"""Test settings: the real stack (PostgreSQL via DATABASE_URL in `make test`), made fast."""
+
+import os
+import tempfile
+
+# A private var/ (media, broker, models) per test session; exported so the Celery worker subprocess
+# started by the end-to-end tests sees the same files.
+os.environ.setdefault("DEEPTRACE_VAR_DIR", tempfile.mkdtemp(prefix="deeptrace-test-"))
+os.environ.setdefault("DJANGO_DEBUG", "1")
+
+from .settings import *  # noqa: E402,F401,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

@@ -1,0 +1,49 @@
+"""The one seam between the web app and ml/: load the active model once per process, run the pipeline.
+
+Tests patch nothing here for the end-to-end path; fast tests may patch `run_pipeline` at this module.
+"""
+
+import logging
+import threading
+
+import torch
+from django.conf import settings
+
+from ml import pipeline, weights
+from ml.results import AnalyzeOptions
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+_loaded = {}  # (model_version pk, checkpoint sha256) -> ml.weights.Detector; one entry at a time
+
+
+def pick_device():
+    wanted = settings.DEEPTRACE_DEVICE
+    if wanted == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return wanted
+
+
+def detector_for(model_version):
+    """Return the loaded detector for this version, loading it (once per process) if needed."""
+    key = (model_version.pk, model_version.checkpoint_sha256)
+    with _lock:
+        if key not in _loaded:
+            _loaded.clear()  # a newly activated version replaces the old one in memory
+            device = pick_device()
+            log.info("Loading model %s on %s", model_version, device)
+            _loaded[key] = weights.load_detector(model_version.checkpoint_path, device=device)
+        return _loaded[key]
+
+
+def options_for(analysis, model_version):
+    return AnalyzeOptions(
+        frames=analysis.frames_requested,
+        threshold=model_version.threshold,
+        uncertain_band=model_version.uncertain_band,
+        max_duration_s=settings.DEEPTRACE_MAX_DURATION_S,
+    )
+
+
+def run_pipeline(path, model_version, options, progress):
+    return pipeline.analyze(path, detector_for(model_version), options, progress)

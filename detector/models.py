@@ -1,0 +1,158 @@
+"""What the product stores: uploaded videos, their analyses, the scored face frames, model versions
+and staff reviews. Every user-facing query filters by the video's owner (see `Analysis.objects.visible_to`).
+"""
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+def video_upload_path(instance, filename):
+    # The user's file name is only displayed; on disk a generated name avoids collisions and path tricks.
+    suffix = Path(filename).suffix.lower()[:8]
+    return f"videos/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+def crop_upload_path(instance, filename):
+    return f"crops/{instance.analysis_id}/{uuid.uuid4().hex}.jpg"
+
+
+class Video(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="videos")
+    file = models.FileField(upload_to=video_upload_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size_bytes = models.BigIntegerField()
+    content_type = models.CharField(max_length=64, blank=True)
+    duration_s = models.FloatField(null=True, blank=True)
+    fps = models.FloatField(null=True, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def resolution(self):
+        return f"{self.width}x{self.height}" if self.width and self.height else ""
+
+
+class ModelVersion(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    backbone = models.CharField(max_length=50)
+    checkpoint_path = models.CharField(max_length=500)
+    checkpoint_sha256 = models.CharField(max_length=64)
+    threshold = models.FloatField(default=0.5)
+    uncertain_band = models.FloatField(default=0.1)
+    metrics = models.JSONField(default=dict, blank=True)
+    card = models.JSONField(default=dict, blank=True)  # data, split, backbone init, plots: see train_model
+    is_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=models.Q(is_active=True), name="one_active_model")
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.backbone})"
+
+
+class AnalysisQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if user.is_staff:
+            return self
+        return self.filter(video__owner=user)
+
+
+class Analysis(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        WAITING_MODEL = "waiting_model", "Waiting for a model"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    class Verdict(models.TextChoices):
+        REAL = "real", "Real"
+        FAKE = "fake", "Fake"
+        UNCERTAIN = "uncertain", "Uncertain"
+        NO_FACE = "no_face", "No face found"
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="analyses")
+    model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    stage = models.CharField(max_length=40, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    frames_requested = models.PositiveSmallIntegerField(default=20)
+    verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True, db_index=True)
+    confidence = models.FloatField(null=True, blank=True)
+    fake_probability = models.FloatField(null=True, blank=True)
+    frames_analysed = models.PositiveIntegerField(null=True, blank=True)
+    faces_found = models.PositiveIntegerField(null=True, blank=True)
+    tracks = models.JSONField(default=list, blank=True)  # [{"track", "fake_probability", "frames"}]
+    timings = models.JSONField(default=dict, blank=True)  # seconds per pipeline stage
+    processing_seconds = models.FloatField(null=True, blank=True)
+    error_code = models.CharField(max_length=40, blank=True)
+    error_message = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    webhook_url = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AnalysisQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "analyses"
+
+    def __str__(self):
+        return f"Analysis {self.pk} of {self.video}"
+
+    @property
+    def owner(self):
+        return self.video.owner
+
+    @property
+    def is_finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class FrameResult(models.Model):
+    analysis = models.ForeignKey(Analysis, on_delete=models.CASCADE, related_name="frames")
+    track = models.PositiveSmallIntegerField(default=0)
+    frame_index = models.PositiveIntegerField()
+    timestamp_s = models.FloatField()
+    box = models.JSONField(default=list)  # [x1, y1, x2, y2] in full-resolution pixels
+    fake_probability = models.FloatField()
+    crop = models.ImageField(upload_to=crop_upload_path, max_length=255)
+
+    class Meta:
+        ordering = ["track", "frame_index"]
+
+
+class Review(models.Model):
+    """A staff decision on a flagged analysis. Kept as history: a new decision adds a row."""
+
+    class Decision(models.TextChoices):
+        CONFIRMED_FAKE = "confirmed_fake", "Confirmed fake"
+        OVERTURNED_REAL = "overturned_real", "Overturned to real"
+        ESCALATE = "escalate", "Needs escalation"
+
+    analysis = models.ForeignKey(Analysis, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -1,0 +1,31 @@
+"""Error types whose message is a sentence a user can read.
+
+The worker stores `str(error)` as the analysis' failure reason, so every message here must make sense
+to a journalist who uploaded a clip, not only to a developer.
+"""
+
+
+class VideoError(Exception):
+    """The file cannot be analysed as a video. `code` is stable for API clients."""
+
+    code = "invalid_video"
+
+
+class UnreadableVideo(VideoError):
+    code = "unreadable_video"
+
+
+class TruncatedVideo(VideoError):
+    code = "truncated_video"
+
+
+class NoVideoStream(VideoError):
+    code = "no_video_stream"
+
+
+class VideoTooLong(VideoError):
+    code = "video_too_long"
+
+
+class CheckpointError(Exception):
+    """A checkpoint is missing, corrupt or of a format this code cannot rebuild."""

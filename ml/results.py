@@ -1,0 +1,66 @@
+"""Plain dataclasses that cross the boundary between ml/ and the web app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+REAL, FAKE = 0, 1
+CLASS_NAMES = ("real", "fake")  # index order is part of the checkpoint contract
+
+VERDICT_REAL = "real"
+VERDICT_FAKE = "fake"
+VERDICT_UNCERTAIN = "uncertain"
+VERDICT_NO_FACE = "no_face"
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    path: str
+    duration_s: float | None  # None when the container does not say (MediaRecorder WebM)
+    fps: float
+    width: int
+    height: int
+    frame_count: int | None  # None when unknown without decoding the whole stream
+    rotation: int = 0  # degrees, as stored in the container's metadata
+    codec: str = ""
+
+
+@dataclass
+class AnalyzeOptions:
+    frames: int = 20  # how many frames to sample
+    sampling: str = "spread"  # "spread" over the whole video, or "first" N frames (the method's way)
+    threshold: float = 0.5  # fake probability at or above which a face track is called fake
+    uncertain_band: float = 0.1  # |p - threshold| below this is "uncertain"
+    detect_max_side: int = 640  # frames are downscaled to this for MTCNN; crops come from full size
+    max_duration_s: float | None = None  # longer videos are refused
+    batch_size: int = 16  # frames per MTCNN / backbone batch
+
+
+@dataclass
+class FrameScore:
+    track: int
+    frame_index: int
+    timestamp_s: float
+    box: tuple[int, int, int, int]  # x1, y1, x2, y2 in full-resolution pixels
+    fake_probability: float
+    crop_jpeg: bytes = field(repr=False)
+
+
+@dataclass
+class TrackScore:
+    track: int
+    fake_probability: float
+    frames: int
+
+
+@dataclass
+class AnalysisResult:
+    verdict: str  # real | fake | uncertain | no_face
+    confidence: float  # probability of the verdict's class, 0..1 (0 for no_face)
+    fake_probability: float | None  # of the most suspicious track; None when no face was found
+    frames_sampled: int
+    faces_found: int
+    video: VideoInfo
+    tracks: list[TrackScore] = field(default_factory=list)
+    frames: list[FrameScore] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, plus "total"

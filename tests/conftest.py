@@ -1,0 +1,164 @@
+"""Shared fixtures: users, an API client, generated clips, an installed random model and a real worker."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests import media
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_SAMPLE = REPO.parent / "shared" / "data" / "ffpp-sample"
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls beside it are still sync.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def user(django_user_model):
+    return django_user_model.objects.create_user("alice", "alice@example.com", "correct horse 42")
+
+
+@pytest.fixture
+def other_user(django_user_model):
+    return django_user_model.objects.create_user("bob", "bob@example.com", "battery staple 42")
+
+
+@pytest.fixture
+def staff_user(django_user_model):
+    return django_user_model.objects.create_user("carol", "carol@example.com", "staff pass 4242", is_staff=True)
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory):
+    """Generated test media, made once per session (the astronaut face from scikit-image)."""
+    root = tmp_path_factory.mktemp("clips")
+    face = media.make_face_clip(root / "face.mp4")
+    return {
+        "face": face,
+        "two_faces": media.make_face_clip(root / "two.mp4", faces=2),
+        "no_face": media.make_no_face_clip(root / "noface.mp4"),
+        "truncated": media.make_truncated_copy(face, root / "truncated.mp4"),
+        "text": media.make_text_file(root / "notes.mp4"),
+    }
+
+
+@pytest.fixture(scope="session")
+def checkpoint(tmp_path_factory):
+    """A real, randomly initialised detector saved in the one checkpoint format."""
+    from ml import weights
+
+    path = tmp_path_factory.mktemp("models") / "random.pt"
+    detector = weights.random_detector()
+    weights.save_checkpoint(
+        path,
+        detector.model,
+        detector.config,
+        preprocessing=detector.preprocessing,
+        metrics={},
+        provenance={"backbone_init": "random", "note": "test fixture"},
+        threshold=0.5,
+        uncertain_band=0.1,
+    )
+    return path
+
+
+@pytest.fixture
+def active_model(checkpoint):
+    """Register and activate the random checkpoint, as `manage.py install_model` does."""
+    from detector.models import ModelVersion
+    from ml.weights import file_sha256
+
+    return ModelVersion.objects.create(
+        name=f"random-{uuid.uuid4().hex[:6]}",
+        backbone="resnext50_32x4d",
+        checkpoint_path=str(checkpoint),
+        checkpoint_sha256=file_sha256(checkpoint),
+        is_active=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def worker_queue():
+    # A queue of our own, so concurrent test runs on the same Redis never take each other's jobs.
+    return f"analysis-test-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def celery_worker(transactional_db, worker_queue, settings):
+    """A real Celery worker process on real Redis, reading the test database.
+
+    Needs REDIS_URL (set by `make test`). Function-scoped because the test database is flushed between
+    transactional tests; the worker's own start (~5 s with torch) is the price of using the real thing.
+    """
+    from django.db import connection
+
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("REDIS_URL is not set: the end-to-end tests need a real Redis (run `make test`).")
+    settings.CELERY_TASK_ROUTES = {"detector.tasks.*": {"queue": worker_queue}}
+    from deepfake_site.celery import app
+
+    app.conf.task_routes = settings.CELERY_TASK_ROUTES
+    app.conf.broker_url = redis_url
+    db = connection.settings_dict
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        DEEPTRACE_ANALYSIS_QUEUE=worker_queue,
+        DJANGO_SETTINGS_MODULE="deepfake_site.settings_test",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "deepfake_site", "worker", "-Q", worker_queue,
+         "--concurrency", "1", "--pool", "solo", "--loglevel", "INFO", "--without-heartbeat",
+         "--without-gossip", "--without-mingle"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+    _wait_for_ready(proc)
+    yield proc
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _wait_for_ready(proc, timeout=90):
+    deadline = time.monotonic() + timeout
+    lines = []
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if " ready." in line:
+            # Keep draining so the worker never blocks on a full pipe.
+            import threading
+
+            threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+            return
+    proc.kill()
+    raise RuntimeError("The Celery worker did not start:\n" + "".join(lines[-40:]))
+
+
+def wait_for(predicate, timeout=120, interval=0.5):
+    """Poll until predicate() is truthy; return its value or fail with the timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"Condition not met within {timeout} s")
