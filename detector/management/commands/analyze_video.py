@@ -1,0 +1,74 @@
+"""Run the analysis pipeline on a file from the shell, with the active model or a given checkpoint."""
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from detector import inference, services
+from ml import pipeline, weights
+from ml.errors import CheckpointError, VideoError
+from ml.results import AnalyzeOptions
+
+
+class Command(BaseCommand):
+    help = "Analyse a video file with the same pipeline as the worker and print the verdict."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path")
+        parser.add_argument("--frames", type=int, default=settings.DEEPTRACE_DEFAULT_FRAMES)
+        parser.add_argument("--sampling", choices=["spread", "first"], default="spread")
+        parser.add_argument("--model", help="checkpoint path (default: the active model version)")
+        parser.add_argument("--json", action="store_true", help="print the full result as JSON")
+
+    def handle(self, path, frames, sampling, model=None, json=False, **options):
+        if not Path(path).is_file():
+            raise CommandError(f"No file at {path}.")
+        detector, threshold, band = self._detector(model)
+        opts = AnalyzeOptions(frames=frames, sampling=sampling, threshold=threshold, uncertain_band=band,
+                              max_duration_s=settings.DEEPTRACE_MAX_DURATION_S)
+        try:
+            result = pipeline.analyze(path, detector, opts, progress=self._progress)
+        except VideoError as error:
+            raise CommandError(str(error)) from None
+        self.stderr.write("")
+        self.stdout.write(_as_json(result) if json else _summary(result))
+
+    def _detector(self, checkpoint):
+        device = inference.pick_device()
+        try:
+            if checkpoint:
+                detector = weights.load_detector(checkpoint, device=device)
+                return detector, detector.threshold, detector.uncertain_band
+        except CheckpointError as error:
+            raise CommandError(str(error)) from None
+        version = services.active_model()
+        if version is None:
+            raise CommandError("No active model. Install one with `manage.py install_model PATH` or pass --model.")
+        return inference.detector_for(version), version.threshold, version.uncertain_band
+
+    def _progress(self, stage, fraction):
+        self.stderr.write(f"\r{stage:<10} {fraction:5.0%}", ending="")
+
+
+def _summary(result):
+    lines = [
+        f"verdict:          {result.verdict}",
+        f"confidence:       {result.confidence:.1%}",
+        f"fake probability: {'-' if result.fake_probability is None else f'{result.fake_probability:.3f}'}",
+        f"frames sampled:   {result.frames_sampled}",
+        f"faces found:      {result.faces_found}",
+        f"tracks:           " + ", ".join(f"#{t.track} p(fake)={t.fake_probability:.3f} ({t.frames} frames)"
+                                          for t in result.tracks),
+        "timings (s):      " + ", ".join(f"{k}={v:.2f}" for k, v in result.timings.items()),
+    ]
+    return "\n".join(lines)
+
+
+def _as_json(result):
+    data = asdict(result)
+    for frame in data["frames"]:
+        frame.pop("crop_jpeg")
+    return json.dumps(data, indent=2)

@@ -1,0 +1,55 @@
+"""docker-compose.yml cannot run here (no Docker engine); check it agrees with the settings instead."""
+
+from pathlib import Path
+
+import yaml
+
+from deepfake_site import env
+
+COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
+SETTINGS = Path(env.__file__).with_name("settings.py").read_text()
+
+
+def load():
+    return yaml.safe_load(COMPOSE.read_text())
+
+
+def test_it_defines_the_whole_stack():
+    assert set(load()["services"]) == {"postgres", "redis", "web", "worker"}
+
+
+def test_every_service_has_a_health_check():
+    for name, service in load()["services"].items():
+        assert "healthcheck" in service, name
+
+
+def test_app_services_point_at_the_compose_database_and_broker():
+    services = load()["services"]
+    for name in ("web", "worker"):
+        environment = services[name]["environment"]
+        assert environment["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in environment["DATABASE_URL"]
+        assert environment["REDIS_URL"].startswith("redis://redis:6379")
+
+
+def test_every_app_variable_is_one_the_settings_read():
+    environment = load()["services"]["worker"]["environment"]
+    for name in environment:
+        assert f'"{name}"' in SETTINGS, f"{name} is set in compose but never read by settings.py"
+
+
+def test_the_worker_consumes_the_analysis_queue_one_job_at_a_time_on_a_gpu():
+    worker = load()["services"]["worker"]
+    assert "-Q analysis" in worker["command"] and "--concurrency 1" in worker["command"]
+    assert worker["environment"]["DEEPTRACE_ANALYSIS_QUEUE"] == "analysis"
+    device = worker["deploy"]["resources"]["reservations"]["devices"][0]
+    assert device["driver"] == "nvidia" and "gpu" in device["capabilities"]
+
+
+def test_web_runs_gunicorn_and_shares_the_media_volume_with_the_worker():
+    services = load()["services"]
+    assert "gunicorn deepfake_site.wsgi" in services["web"]["command"]
+    assert services["web"]["volumes"] == services["worker"]["volumes"]
+
+
+def test_web_health_check_hits_a_real_route(client, db):
+    assert client.get("/healthz").json() == {"status": "ok"}

@@ -1,0 +1,48 @@
+"""Without an active model, uploads wait; installing one starts them."""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from detector import services
+from detector.models import Analysis, ModelVersion
+
+from .factories import make_video
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_analysis_waits_when_no_model_is_active(user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        analysis = services.start_analysis(make_video(user), frames=20)
+    assert Analysis.objects.get(pk=analysis.pk).status == "waiting_model"
+    assert callbacks == []
+
+
+def test_an_analysis_is_queued_after_commit_when_a_model_is_active(user, active_model, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        analysis = services.start_analysis(make_video(user), frames=20)
+    assert Analysis.objects.get(pk=analysis.pk).status == "queued"
+    assert len(callbacks) == 1
+
+
+def test_install_model_activates_the_checkpoint_and_queues_waiting_analyses(user, checkpoint, capsys):
+    waiting = services.start_analysis(make_video(user), frames=20)
+    call_command("install_model", str(checkpoint), "--name", "first")
+    version = ModelVersion.objects.get(name="first")
+    assert version.is_active and version.backbone == "resnext50_32x4d" and len(version.checkpoint_sha256) == 64
+    assert Analysis.objects.get(pk=waiting.pk).status == "queued"
+    assert "1 waiting analyses queued" in capsys.readouterr().out
+
+
+def test_installing_a_second_model_deactivates_the_first(checkpoint):
+    call_command("install_model", str(checkpoint), "--name", "one")
+    call_command("install_model", str(checkpoint), "--name", "two")
+    assert list(ModelVersion.objects.filter(is_active=True).values_list("name", flat=True)) == ["two"]
+
+
+def test_install_model_refuses_a_file_that_is_not_a_checkpoint(tmp_path):
+    bogus = tmp_path / "bogus.pt"
+    bogus.write_bytes(b"not a checkpoint")
+    with pytest.raises(CommandError):
+        call_command("install_model", str(bogus))
+    assert not ModelVersion.objects.exists()
