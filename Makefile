@@ -19,9 +19,11 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 
 install: $(STAMP)
 
-# Debian's Chromium drives the browser tests (Playwright cannot download its own browser here).
+# Debian's Chromium drives the browser tests (Playwright cannot download its own browser here);
+# ffmpeg makes the VP8 WebM clips the browser tests play.
 browser:
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+	@command -v chromium >/dev/null && command -v ffmpeg >/dev/null || \
+	{ apt-get update -qq && apt-get install -y -qq chromium ffmpeg; }
 
 migrate: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput

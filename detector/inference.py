@@ -6,11 +6,12 @@ Tests patch nothing here for the end-to-end path; fast tests may patch `run_pipe
 import logging
 import threading
 
-import torch
 from django.conf import settings
 
-from ml import pipeline, weights
 from ml.results import AnalyzeOptions
+
+# torch and the pipeline are imported inside the functions that need them: web processes import this
+# module (through services) but never run the model, and should not pay torch's start-up and memory.
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -18,6 +19,8 @@ _loaded = {}  # (model_version pk, checkpoint sha256) -> ml.weights.Detector; on
 
 
 def pick_device():
+    import torch
+
     wanted = settings.DEEPTRACE_DEVICE
     if wanted == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
@@ -32,6 +35,8 @@ def detector_for(model_version):
             _loaded.clear()  # a newly activated version replaces the old one in memory
             device = pick_device()
             log.info("Loading model %s on %s", model_version, device)
+            from ml import weights
+
             _loaded[key] = weights.load_detector(model_version.checkpoint_path, device=device)
         return _loaded[key]
 
@@ -46,4 +51,6 @@ def options_for(analysis, model_version):
 
 
 def run_pipeline(path, model_version, options, progress):
+    from ml import pipeline
+
     return pipeline.analyze(path, detector_for(model_version), options, progress)
