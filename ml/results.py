@@ -29,8 +29,10 @@ class VideoInfo:
 class AnalyzeOptions:
     frames: int = 20  # how many frames to sample
     sampling: str = "spread"  # "spread" over the whole video, or "first" N frames (the method's way)
-    threshold: float = 0.5  # fake probability at or above which a face track is called fake
-    uncertain_band: float = 0.1  # |p - threshold| below this is "uncertain"
+    # None: use the loaded detector's own values (calibrated when it was trained and stored in its
+    # checkpoint); a number overrides them.
+    threshold: float | None = None  # fake probability at or above which a face track is called fake
+    uncertain_band: float | None = None  # |p - threshold| below this is "uncertain"
     detect_max_side: int = 640  # frames are downscaled to this for MTCNN; crops come from full size
     max_duration_s: float | None = None  # longer videos are refused
     batch_size: int = 16  # frames per MTCNN / backbone batch

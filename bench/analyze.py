@@ -1,0 +1,106 @@
+"""Time the analysis pipeline on real clips, with a random ResNeXt-50 detector (default config).
+
+    .venv/bin/python bench/analyze.py [CLIP ...] [--frames 20] [--threads 2] [--long]
+
+Prints per-stage seconds, sampled frames per second, peak RSS, and the ratio of the total time to the
+time needed only to decode the same sampled frames (measured in the same run). `--long` writes a
+10-minute and a 10-second clip to a temp dir and compares peak RSS, each in a fresh process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO.parent / "shared" / "data" / "ffpp-sample"
+sys.path.insert(0, str(REPO))
+
+
+def default_clips() -> list[Path]:
+    """One shared-sample clip per resolution (480p, 720p, 1080p)."""
+    with (SAMPLE / "manifest.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    first = {}
+    for row in rows:
+        first.setdefault(int(row["height"]), SAMPLE / row["file"])
+    return [first[h] for h in sorted(first)]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def decode_only_seconds(path: Path, frames: int) -> float:
+    from ml.video import probe, sample_frames
+
+    start = time.perf_counter()
+    for _ in sample_frames(path, frames, info=probe(path)):
+        pass
+    return time.perf_counter() - start
+
+
+def bench_clip(path: Path, detector, frames: int) -> dict:
+    from ml.pipeline import analyze
+    from ml.results import AnalyzeOptions
+
+    decode = decode_only_seconds(path, frames)
+    result = analyze(path, detector, AnalyzeOptions(frames=frames))
+    t = result.timings
+    return {
+        "clip": path.name[:48], "size": f"{result.video.width}x{result.video.height}",
+        **{k: round(v, 2) for k, v in t.items()},
+        "faces": result.faces_found, "frames_per_s": round(result.frames_sampled / t["total"], 1),
+        "decode_only_s": round(decode, 2), "total/decode": round(t["total"] / decode, 2),
+        "peak_rss_mb": round(peak_rss_mb()),
+    }
+
+
+def run_clips(paths: list[Path], frames: int) -> None:
+    from ml.pipeline import analyze, cached_face_detector
+    from ml.weights import random_detector
+
+    detector = random_detector()
+    analyze(paths[0], detector)  # warm-up: first MTCNN / backbone calls allocate and tune
+    for path in paths:
+        print(json.dumps(bench_clip(path, detector, frames)))
+
+
+def run_long(frames: int, threads: int) -> None:
+    from tests import media
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for seconds in (10, 600):
+            clip = media.make_long_clip(Path(tmp) / f"clip_{seconds}s.mp4", seconds)
+            # A fresh process each, so the peak RSS belongs to that clip alone.
+            out = subprocess.run([sys.executable, __file__, str(clip), "--frames", str(frames),
+                                  "--threads", str(threads)], capture_output=True, text=True, check=True)
+            print(f"{seconds:>4} s clip:", out.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("clips", nargs="*", type=Path)
+    parser.add_argument("--frames", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--long", action="store_true", help="compare peak RSS of a 10-min and a 10-s clip")
+    args = parser.parse_args(argv)
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    if args.long:
+        run_long(args.frames, args.threads)
+    else:
+        run_clips(args.clips or default_clips(), args.frames)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""Face detection (MTCNN, in batches, on downscaled frames), square crops, and tracks across frames.
+
+MTCNN's weights ship inside the facenet-pytorch wheel, so nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import torch
+
+Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in full-resolution pixels
+
+
+@dataclass(frozen=True)
+class Detection:
+    box: Box
+    probability: float
+
+
+@dataclass
+class Face:
+    """A detected face in one sampled frame, with its crop (RGB, crop_size x crop_size)."""
+
+    frame_pos: int  # position among the sampled frames
+    frame_index: int
+    timestamp_s: float
+    box: Box
+    probability: float
+    crop: np.ndarray = field(repr=False)
+
+
+@dataclass
+class Track:
+    id: int
+    faces: list[Face] = field(default_factory=list)
+
+
+class FaceDetector:
+    """Holds one MTCNN; construct once per process and device (loading costs ~20 ms, but GPU init
+    and MTCNN's first run do not)."""
+
+    def __init__(
+        self,
+        device: str | torch.device = "cpu",
+        *,
+        min_probability: float = 0.9,
+        min_face_size: int = 24,
+        margin: float = 0.3,
+        crop_size: int = 112,
+        detect_max_side: int = 640,
+        batch_size: int = 16,
+    ):
+        from facenet_pytorch import MTCNN
+
+        self.device = torch.device(device)
+        # MTCNN's own minimum is in detection pixels; ours (min_face_size) is in full-resolution ones.
+        self.mtcnn = MTCNN(keep_all=True, device=self.device, min_face_size=20, post_process=False)
+        self.min_probability = min_probability
+        self.min_face_size = min_face_size
+        self.margin = margin
+        self.crop_size = crop_size
+        self.detect_max_side = detect_max_side
+        self.batch_size = batch_size
+
+    def detect(self, images: Sequence[np.ndarray], max_side: int | None = None) -> list[list[Detection]]:
+        """Faces in each RGB image (all the same size), boxes in full-resolution pixels."""
+        if not len(images):
+            return []
+        scale = _scale_for(images[0].shape, max_side or self.detect_max_side)
+        out: list[list[Detection]] = []
+        for start in range(0, len(images), self.batch_size):
+            batch = np.stack([_downscale(img, scale) for img in images[start : start + self.batch_size]])
+            boxes, probs = self.mtcnn.detect(batch)
+            out.extend(self._keep(b, p, scale) for b, p in zip(boxes, probs))
+        return out
+
+    def crop_faces(self, image: np.ndarray, detections: Sequence[Detection]) -> list[np.ndarray]:
+        return [crop_square(image, d.box, self.margin, self.crop_size) for d in detections]
+
+    def _keep(self, boxes, probs, scale: float) -> list[Detection]:
+        if boxes is None:
+            return []
+        kept = []
+        for box, prob in zip(boxes, probs):
+            full = tuple(float(v) / scale for v in box)
+            side = min(full[2] - full[0], full[3] - full[1])
+            if prob is not None and prob >= self.min_probability and side >= self.min_face_size:
+                kept.append(Detection(full, float(prob)))
+        return kept
+
+
+def crop_square(image: np.ndarray, box: Box, margin: float = 0.3, size: int = 112) -> np.ndarray:
+    """A square crop around `box` enlarged by `margin` of its size, shifted (never squashed) to stay
+    inside the image, resized to size x size."""
+    h, w = image.shape[:2]
+    x1, y1, x2, y2 = box
+    side = min(max(x2 - x1, y2 - y1) * (1 + margin), w, h)
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+    left = int(round(min(max(cx - side / 2, 0), w - side)))
+    top = int(round(min(max(cy - side / 2, 0), h - side)))
+    side = max(int(round(side)), 1)
+    crop = image[top : top + side, left : left + side]
+    interp = cv2.INTER_AREA if side > size else cv2.INTER_LINEAR
+    return np.ascontiguousarray(cv2.resize(crop, (size, size), interpolation=interp))
+
+
+def build_tracks(faces: Sequence[Face], frame_size: tuple[int, int], max_distance: float = 0.15) -> list[Track]:
+    """Link faces across sampled frames, greedily, nearest centres first.
+
+    Distances are in normalised coordinates (fraction of frame width/height), so the same rule works
+    at any resolution. A face joins the track whose last face is nearest, if nearer than
+    `max_distance` or overlapping it (IoU > 0.3); tracks survive frames where their face was missed.
+    """
+    tracks: list[Track] = []
+    by_frame: dict[int, list[Face]] = {}
+    for face in faces:
+        by_frame.setdefault(face.frame_pos, []).append(face)
+    for pos in sorted(by_frame):
+        _extend_tracks(tracks, by_frame[pos], frame_size, max_distance)
+    return tracks
+
+
+def _extend_tracks(tracks: list[Track], faces: list[Face], frame_size, max_distance: float) -> None:
+    pairs = sorted(
+        (_centre_distance(t.faces[-1].box, f.box, frame_size), ti, fi)
+        for ti, t in enumerate(tracks)
+        for fi, f in enumerate(faces)
+    )
+    used_tracks, used_faces = set(), set()
+    for dist, ti, fi in pairs:
+        if ti in used_tracks or fi in used_faces:
+            continue
+        if dist < max_distance or _iou(tracks[ti].faces[-1].box, faces[fi].box) > 0.3:
+            tracks[ti].faces.append(faces[fi])
+            used_tracks.add(ti)
+            used_faces.add(fi)
+    for fi, face in enumerate(faces):
+        if fi not in used_faces:
+            tracks.append(Track(id=len(tracks), faces=[face]))
+
+
+def _centre_distance(a: Box, b: Box, frame_size: tuple[int, int]) -> float:
+    w, h = frame_size
+    dx = ((a[0] + a[2]) - (b[0] + b[2])) / (2 * w)
+    dy = ((a[1] + a[3]) - (b[1] + b[3])) / (2 * h)
+    return float(np.hypot(dx, dy))
+
+
+def _iou(a: Box, b: Box) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _scale_for(shape, max_side: int) -> float:
+    return min(1.0, max_side / max(shape[:2]))  # never upscale: it only costs time
+
+
+def _downscale(image: np.ndarray, scale: float) -> np.ndarray:
+    if scale >= 1.0:
+        return image
+    h, w = image.shape[:2]
+    return cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)

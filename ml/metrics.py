@@ -1,0 +1,180 @@
+"""Binary classification metrics on fake-probability scores, numpy only (no sklearn at run time).
+
+Convention: label 1 = fake (the positive class), 0 = real; a score is P(fake).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def roc_curve(labels, scores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(fpr, tpr, thresholds), thresholds decreasing, starting at +inf (nothing called fake).
+    Tied scores form one point, as in sklearn."""
+    y, s = _arrays(labels, scores)
+    order = np.argsort(-s, kind="mergesort")
+    y, s = y[order], s[order]
+    last_of_tie = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]
+    tp = np.cumsum(y)[last_of_tie]
+    fp = (last_of_tie + 1) - tp
+    pos, neg = max(y.sum(), 1), max(len(y) - y.sum(), 1)
+    return np.r_[0.0, fp / neg], np.r_[0.0, tp / pos], np.r_[np.inf, s[last_of_tie]]
+
+
+def roc_auc(labels, scores) -> float:
+    """Area under the ROC curve: the chance that a random fake scores above a random real (ties 1/2).
+    NaN when one class is missing."""
+    y, s = _arrays(labels, scores)
+    n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    ranks = _average_ranks(s)
+    return float((ranks[y == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def average_precision(labels, scores) -> float:
+    """Step-wise area under precision-recall: sum over thresholds of (recall gain) x precision."""
+    y, s = _arrays(labels, scores)
+    if y.sum() == 0:
+        return float("nan")
+    fpr, tpr, _ = roc_curve(y, s)
+    pos, neg = y.sum(), len(y) - y.sum()
+    tp, fp = tpr * pos, fpr * neg
+    precision = np.divide(tp, tp + fp, out=np.ones_like(tp), where=(tp + fp) > 0)
+    return float(np.sum(np.diff(tpr) * precision[1:]))
+
+
+def eer(labels, scores) -> tuple[float, float]:
+    """(equal error rate, threshold there): where false-positive and false-negative rates cross,
+    interpolated between the two ROC points around the crossing."""
+    fpr, tpr, thr = roc_curve(labels, scores)
+    fnr = 1 - tpr
+    i = int(np.flatnonzero(fnr <= fpr)[0])  # fnr falls from 1, fpr rises from 0: they must cross
+    if i == 0:
+        return 0.0, float(thr[1]) if len(thr) > 1 else 0.5
+    d0, d1 = fnr[i - 1] - fpr[i - 1], fnr[i] - fpr[i]
+    w = d0 / (d0 - d1) if d0 != d1 else 0.0
+    rate = fpr[i - 1] + w * (fpr[i] - fpr[i - 1])
+    t = _finite(thr[i - 1], thr[i])
+    return float(rate), t
+
+
+def confusion(labels, scores, threshold: float) -> dict:
+    """Counts with "fake" predicted where score >= threshold."""
+    y, s = _arrays(labels, scores)
+    pred = s >= threshold
+    return {
+        "tp": int(np.sum(pred & (y == 1))), "fp": int(np.sum(pred & (y == 0))),
+        "tn": int(np.sum(~pred & (y == 0))), "fn": int(np.sum(~pred & (y == 1))),
+    }
+
+
+def threshold_metrics(labels, scores, threshold: float) -> dict:
+    c = confusion(labels, scores, threshold)
+    tp, fp, tn, fn = c["tp"], c["fp"], c["tn"], c["fn"]
+    recall = _ratio(tp, tp + fn)  # true-positive rate: fakes caught
+    specificity = _ratio(tn, tn + fp)  # reals passed
+    precision = _ratio(tp, tp + fp)
+    return {
+        "threshold": float(threshold),
+        "accuracy": _ratio(tp + tn, tp + tn + fp + fn),
+        "balanced_accuracy": (recall + specificity) / 2,
+        "precision": precision,
+        "recall": recall,
+        "specificity": specificity,
+        "f1": _ratio(2 * precision * recall, precision + recall),
+        "confusion": c,
+    }
+
+
+def classification_report(labels, scores, threshold: float, *, bootstrap: int = 1000, seed: int = 0) -> dict:
+    """Everything the model card and evaluate_model show, for one threshold."""
+    y, s = _arrays(labels, scores)
+    rate, eer_threshold = eer(y, s) if 0 < y.sum() < len(y) else (float("nan"), float("nan"))
+    low, high = bootstrap_auc_ci(y, s, n=bootstrap, seed=seed) if bootstrap else (float("nan"),) * 2
+    return {
+        "n": int(len(y)), "n_fake": int(y.sum()), "n_real": int(len(y) - y.sum()),
+        "auc": roc_auc(y, s), "auc_ci95": [low, high],
+        "average_precision": average_precision(y, s),
+        "eer": rate, "eer_threshold": eer_threshold,
+        **threshold_metrics(y, s, threshold),
+    }
+
+
+def bootstrap_auc_ci(labels, scores, n: int = 1000, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap interval for AUC, resampling videos with replacement; resamples that miss
+    a class are skipped."""
+    y, s = _arrays(labels, scores)
+    rng = np.random.default_rng(seed)
+    aucs = []
+    for _ in range(n):
+        idx = rng.integers(0, len(y), len(y))
+        if 0 < y[idx].sum() < len(idx):
+            aucs.append(roc_auc(y[idx], s[idx]))
+    if not aucs:
+        return float("nan"), float("nan")
+    tail = (1 - level) / 2 * 100
+    return float(np.percentile(aucs, tail)), float(np.percentile(aucs, 100 - tail))
+
+
+def choose_threshold(labels, scores, rule: str = "youden") -> float:
+    """A decision threshold from validation scores: "youden" maximises TPR - FPR (= balanced
+    accuracy), "eer" takes the equal-error point. Returns 0.5 when one class is missing."""
+    y, s = _arrays(labels, scores)
+    if not 0 < y.sum() < len(y):
+        return 0.5
+    if rule == "eer":
+        return float(np.clip(eer(y, s)[1], 0.0, 1.0))
+    if rule != "youden":
+        raise ValueError(f"Unknown threshold rule {rule!r}; use 'youden' or 'eer'.")
+    fpr, tpr, thr = roc_curve(y, s)
+    i = int(np.argmax(tpr[1:] - fpr[1:])) + 1  # skip the +inf point
+    # Midway to the next lower score, so a score equal to a validation fake is still called fake.
+    lower = thr[i + 1] if i + 1 < len(thr) else thr[i] - 1e-3
+    return float(np.clip((thr[i] + lower) / 2 if i + 1 < len(thr) else thr[i], 0.0, 1.0))
+
+
+def uncertain_band(labels, scores, threshold: float, target_error: float = 0.1, max_band: float = 0.25) -> float:
+    """Half-width of the band around the threshold whose verdicts are withheld: the smallest that
+    brings the error outside the band to `target_error` on validation data, at most `max_band`.
+    Never below 0.02, so a score a hair from the threshold is never a confident verdict."""
+    y, s = _arrays(labels, scores)
+    for band in np.arange(0.02, max_band + 1e-9, 0.01):
+        outside = np.abs(s - threshold) >= band
+        if outside.sum() == 0:
+            return float(round(band, 2))
+        wrong = ((s[outside] >= threshold) != (y[outside] == 1)).mean()
+        if wrong <= target_error:
+            return float(round(band, 2))
+    return float(max_band)
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def _arrays(labels, scores) -> tuple[np.ndarray, np.ndarray]:
+    y = np.asarray(labels, dtype=np.int64).ravel()
+    s = np.asarray(scores, dtype=np.float64).ravel()
+    if y.shape != s.shape:
+        raise ValueError(f"{len(y)} labels but {len(s)} scores.")
+    return y, s
+
+
+def _average_ranks(s: np.ndarray) -> np.ndarray:
+    """1-based ranks, ties sharing their mean rank."""
+    order = np.argsort(s, kind="mergesort")
+    sorted_s = s[order]
+    ranks = np.empty(len(s))
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_s)) + 1]
+    ends = np.r_[starts[1:], len(s)]
+    for a, b in zip(starts, ends):
+        ranks[order[a:b]] = (a + b + 1) / 2
+    return ranks
+
+
+def _ratio(a: float, b: float) -> float:
+    return float(a / b) if b else 0.0
+
+
+def _finite(a: float, b: float) -> float:
+    return float(b if not np.isfinite(a) else (a + b) / 2)

@@ -1,0 +1,213 @@
+"""Probe a video and stream a few frames out of it, never holding the decoded video in memory.
+
+Frames are reached by a sequential `grab()` pass, not by seeking: FaceForensics++ and most phone
+clips carry a single key frame per several seconds, and OpenCV's seek decodes from the previous key
+frame each time, so 20 seeks cost more than decoding the whole clip once. `grab()` decodes without
+the colour conversion; only wanted frames are `retrieve()`d.
+
+Headerless WebM (what a browser's MediaRecorder writes) reports no duration and a garbage frame count.
+`probe` then counts frames with one `grab()` pass and fills `frame_count` and `duration_s` from that
+count, so a readable file's VideoInfo is always complete.
+
+OpenCV applies the container's rotation metadata by default (CAP_PROP_ORIENTATION_AUTO), so frames
+come out upright and `width`/`height` are the upright size; `rotation` is kept for display only.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ml.errors import NoVideoStream, TruncatedVideo, UnreadableVideo, VideoTooLong
+from ml.results import VideoInfo
+
+# A file that stops early is still analysed when at least this share of the wanted frames decoded:
+# headers often overstate the count by a frame or two, and a nearly complete clip is worth a verdict.
+MIN_DECODED_FRACTION = 0.8
+# Above this many frames a header's count is treated as garbage (a day at 240 fps).
+_MAX_SANE_FRAMES = 240 * 86_400
+
+Frame = tuple[int, float, np.ndarray]  # (frame index, timestamp in seconds, RGB HxWx3 uint8)
+
+
+def probe(path: str | os.PathLike) -> VideoInfo:
+    """Describe the video at `path`; raise a VideoError subclass when it cannot be analysed."""
+    cap = _open(path)
+    try:
+        fps = _fps(cap)
+        frame_count = _header_frame_count(cap)
+        if frame_count is None:
+            frame_count, duration = _count_frames(cap, fps)
+        else:
+            duration = frame_count / fps
+        if frame_count == 0:
+            raise UnreadableVideo("The video contains no frames that can be decoded.")
+        return VideoInfo(
+            path=str(path),
+            duration_s=duration,
+            fps=fps,
+            width=int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
+            height=int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+            frame_count=frame_count,
+            rotation=int(cap.get(cv2.CAP_PROP_ORIENTATION_META) or 0) % 360,
+            codec=_fourcc(cap),
+        )
+    finally:
+        cap.release()
+
+
+def check_duration(info: VideoInfo, max_s: float | None) -> None:
+    if max_s is not None and info.duration_s is not None and info.duration_s > max_s:
+        raise VideoTooLong(
+            f"The video lasts {info.duration_s:.0f} seconds; videos up to {max_s:.0f} seconds "
+            "can be analysed."
+        )
+
+
+def frame_indices(frame_count: int, n: int, mode: str = "spread") -> list[int]:
+    """The indices `sample_frames` will decode: n evenly over the video, or the first n."""
+    n = min(n, frame_count)
+    if n <= 0:
+        return []
+    if mode == "first":
+        return list(range(n))
+    if mode != "spread":
+        raise ValueError(f"Unknown sampling mode {mode!r}; use 'spread' or 'first'.")
+    # Centre of each of n equal slices, so the first and last frames (often fades) are avoided.
+    return sorted({int((i + 0.5) * frame_count / n) for i in range(n)})
+
+
+def sample_frames(
+    path: str | os.PathLike, n: int, mode: str = "spread", info: VideoInfo | None = None
+) -> Iterator[Frame]:
+    """Yield (index, timestamp_s, rgb) for the frames `frame_indices` picks, streaming.
+
+    Raises TruncatedVideo (after yielding what it could) when the stream ends before
+    MIN_DECODED_FRACTION of the wanted frames decoded. The "first" mode only needs the first n
+    frames, so a file truncated after them is analysed without complaint.
+    """
+    info = info or probe(path)
+    wanted = frame_indices(info.frame_count or 0, n, mode)
+    decoded = 0
+    cap = _open(path)
+    try:
+        for frame in _grab_frames(cap, wanted, info.fps):
+            decoded += 1
+            yield frame
+    finally:
+        cap.release()
+    if decoded < len(wanted) and decoded < MIN_DECODED_FRACTION * len(wanted):
+        raise TruncatedVideo(
+            f"The video stops early: only {decoded} of the {len(wanted)} frames we needed could be "
+            "decoded. The file may be incomplete or damaged; please upload it again."
+        )
+
+
+def _grab_frames(cap: cv2.VideoCapture, wanted: list[int], fps: float) -> Iterator[Frame]:
+    wanted_set, last = set(wanted), (wanted[-1] if wanted else -1)
+    for index in range(last + 1):
+        if not cap.grab():
+            return
+        if index in wanted_set:
+            ok, bgr = cap.retrieve()
+            if not ok:
+                return
+            yield index, _timestamp(cap, index, fps), cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def _open(path: str | os.PathLike) -> cv2.VideoCapture:
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        raise UnreadableVideo("The file is empty or missing, so it cannot be analysed as a video.")
+    cap = cv2.VideoCapture(str(path))
+    if cap.isOpened():
+        if cap.get(cv2.CAP_PROP_FRAME_WIDTH) <= 0:
+            cap.release()
+            raise NoVideoStream("The file holds no video track (it may be audio only).")
+        return cap
+    cap.release()
+    boxes = _mp4_top_level_boxes(path)
+    if boxes and boxes[-1][1] + boxes[-1][2] > path.stat().st_size:
+        raise TruncatedVideo(
+            "The video file is incomplete (it was cut off before its end), so it cannot be read. "
+            "Please upload it again."
+        )
+    if boxes and not _mp4_has_video_track(path, boxes):
+        raise NoVideoStream("The file holds no video track (it may be audio only).")
+    raise UnreadableVideo("The file is not a video we can read, or it is damaged.")
+
+
+def _mp4_top_level_boxes(path: Path) -> list[tuple[bytes, int, int]]:
+    """(type, offset, size) of an MP4/MOV's top-level boxes; [] when the file is not one.
+
+    OpenCV writes the index (moov) at the end, so a cut copy will not even open; a last box that
+    claims more bytes than the file has tells such a file apart from one that was never a video.
+    """
+    size, offset, boxes = path.stat().st_size, 0, []
+    with path.open("rb") as f:
+        while offset + 8 <= size:
+            f.seek(offset)
+            box_size, box_type = struct.unpack(">I4s", f.read(8))
+            if offset == 0 and box_type != b"ftyp":
+                return []
+            if box_size == 1:  # a 64-bit size follows the type
+                box_size = struct.unpack(">Q", f.read(8))[0]
+            if box_size == 0:  # the box runs to the end of the file
+                box_size = size - offset
+            if box_size < 8:
+                return []
+            boxes.append((box_type, offset, box_size))
+            offset += box_size
+    return boxes
+
+
+def _mp4_has_video_track(path: Path, boxes: list[tuple[bytes, int, int]]) -> bool:
+    """Whether the index declares a video handler ('hdlr' box of type 'vide')."""
+    moov = next(((o, n) for t, o, n in boxes if t == b"moov"), None)
+    if moov is None or moov[1] > 64 << 20:
+        return True  # cannot tell cheaply; let the generic message stand
+    with path.open("rb") as f:
+        f.seek(moov[0])
+        return re.search(rb"hdlr.{8}vide", f.read(moov[1]), re.DOTALL) is not None
+
+
+def _fps(cap: cv2.VideoCapture) -> float:
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    # Some WebM and VFR files report 0 or 1000; 30 is what browsers record at.
+    return fps if math.isfinite(fps) and 0 < fps <= 240 else 30.0
+
+
+def _header_frame_count(cap: cv2.VideoCapture) -> int | None:
+    count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
+    if not math.isfinite(count) or count <= 0 or count > _MAX_SANE_FRAMES:
+        return None
+    return int(count)
+
+
+def _count_frames(cap: cv2.VideoCapture, fps: float) -> tuple[int, float]:
+    """Count frames with a grab() pass; duration from the last frame's timestamp when it has one."""
+    count, last_ms = 0, 0.0
+    while cap.grab():
+        count += 1
+        last_ms = cap.get(cv2.CAP_PROP_POS_MSEC)
+    by_count = count / fps
+    by_time = last_ms / 1000 + 1 / fps if last_ms > 0 else 0.0
+    return count, by_time if by_time > 0 else by_count
+
+
+def _timestamp(cap: cv2.VideoCapture, index: int, fps: float) -> float:
+    ms = cap.get(cv2.CAP_PROP_POS_MSEC)
+    return ms / 1000 if math.isfinite(ms) and (ms > 0 or index == 0) else index / fps
+
+
+def _fourcc(cap: cv2.VideoCapture) -> str:
+    code = int(cap.get(cv2.CAP_PROP_FOURCC))
+    text = "".join(chr((code >> 8 * i) & 0xFF) for i in range(4))
+    return text.strip("\x00 ").lower() if text.isprintable() else ""

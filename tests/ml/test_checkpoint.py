@@ -1,0 +1,57 @@
+import pytest
+import torch
+
+from ml import weights
+from ml.errors import CheckpointError
+from ml.model import ModelConfig
+from ml.presets import default_preprocessing
+
+
+def _save(path, detector, **overrides):
+    args = dict(preprocessing=default_preprocessing(), metrics={"auc": 0.5}, provenance={"backbone_init": "random"},
+                threshold=0.6, uncertain_band=0.05)
+    return weights.save_checkpoint(path, detector.model, detector.config, **{**args, **overrides})
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory, small_detector):
+    return _save(tmp_path_factory.mktemp("ckpt") / "small.pt", small_detector)
+
+
+def test_a_saved_detector_loads_back_with_identical_outputs(saved, small_detector):
+    loaded = weights.load_detector(saved, device="cpu")
+    x = torch.randn(1, 2, 3, 64, 64)
+    with torch.inference_mode():
+        assert torch.equal(loaded.model(x).logits, small_detector.model(x).logits)
+    assert (loaded.config, loaded.threshold, loaded.uncertain_band) == (ModelConfig(lstm_hidden=64), 0.6, 0.05)
+    assert loaded.sha256 == weights.file_sha256(saved) and not loaded.model.training
+
+
+def test_the_checkpoint_holds_plain_types_and_the_class_order(saved):
+    ckpt = weights.load_checkpoint(saved)
+    assert ckpt["class_order"] == ["real", "fake"] and ckpt["format_version"] == 1
+    assert ckpt["config"]["backbone"] == "resnext50_32x4d" and ckpt["metrics"] == {"auc": 0.5}
+
+
+def test_it_refuses_a_checkpoint_with_another_class_order(saved, tmp_path):
+    ckpt = weights.load_checkpoint(saved)
+    ckpt["class_order"] = ["fake", "real"]
+    torch.save(ckpt, tmp_path / "swapped.pt")
+    with pytest.raises(CheckpointError, match="orders its classes"):
+        weights.load_checkpoint(tmp_path / "swapped.pt")
+
+
+def test_it_refuses_an_unknown_format_version(tmp_path):
+    torch.save({"format_version": 99}, tmp_path / "future.pt")
+    with pytest.raises(CheckpointError, match="format 99"):
+        weights.load_checkpoint(tmp_path / "future.pt")
+
+
+def test_it_refuses_a_file_that_is_no_checkpoint(clips):
+    with pytest.raises(CheckpointError, match="cannot be read"):
+        weights.load_checkpoint(clips["text"])
+
+
+def test_it_explains_a_missing_model_file(tmp_path):
+    with pytest.raises(CheckpointError, match="does not exist"):
+        weights.load_detector(tmp_path / "nowhere.pt")

@@ -1,0 +1,27 @@
+import torch
+
+from ml.model import DeepfakeDetector, ModelConfig
+
+
+def test_the_default_config_is_the_methods_model():
+    config = ModelConfig()
+    assert (config.backbone, config.lstm_hidden, config.lstm_layers, config.dropout, config.num_classes) == (
+        "resnext50_32x4d", 2048, 1, 0.4, 2)
+
+
+def test_it_returns_sequence_and_per_frame_logits_whose_softmax_sums_to_one():
+    model = DeepfakeDetector(ModelConfig(lstm_hidden=16)).eval()
+    with torch.inference_mode():
+        out = model(torch.randn(2, 3, 3, 32, 32))
+    assert out.logits.shape == (2, 2)
+    assert out.step_logits.shape == (2, 3, 2)
+    assert torch.allclose(out.logits.softmax(-1).sum(-1), torch.ones(2))
+
+
+def test_cached_features_give_the_same_logits_as_images():
+    model = DeepfakeDetector(ModelConfig(lstm_hidden=16)).eval()
+    x = torch.randn(1, 2, 3, 32, 32)
+    with torch.inference_mode():
+        feats = model.encode_frames(x)
+        assert feats.shape == (1, 2, 2048)
+        assert torch.allclose(model.classify_features(feats).logits, model(x).logits)

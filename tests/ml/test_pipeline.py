@@ -1,0 +1,39 @@
+import pytest
+
+from ml.pipeline import analyze, verdict_for
+from ml.results import AnalyzeOptions
+
+
+def test_it_analyses_a_face_clip_end_to_end(clips, small_detector, face_detector):
+    stages = []
+    result = analyze(clips["face"], small_detector, AnalyzeOptions(frames=6), lambda s, f: stages.append((s, f)),
+                     face_detector)
+    assert result.verdict in ("real", "fake", "uncertain")
+    assert (result.frames_sampled, result.faces_found, len(result.tracks), len(result.frames)) == (6, 6, 1, 6)
+    assert 0.5 <= result.confidence <= 1 and 0 <= result.fake_probability <= 1
+    assert result.frames[0].crop_jpeg[:2] == b"\xff\xd8"
+    assert set(result.timings) == {"probing", "sampling", "detecting", "scoring", "total"}
+    assert [s for s, _ in stages if s != "detecting"][:3] == ["probing", "probing", "sampling"]
+    assert {s for s, _ in stages} == {"probing", "sampling", "detecting", "scoring"} and stages[-1] == ("scoring", 1.0)
+
+
+def test_a_clip_without_faces_gets_the_no_face_verdict(clips, small_detector, face_detector):
+    result = analyze(clips["no_face"], small_detector, AnalyzeOptions(frames=4), face_detector=face_detector)
+    assert (result.verdict, result.confidence, result.fake_probability, result.frames) == ("no_face", 0.0, None, [])
+
+
+def test_the_most_suspicious_of_two_people_decides(clips, small_detector, face_detector):
+    result = analyze(clips["two_faces"], small_detector, AnalyzeOptions(frames=4), face_detector=face_detector)
+    assert len(result.tracks) == 2
+    assert result.fake_probability == max(t.fake_probability for t in result.tracks)
+
+
+def test_options_override_the_detectors_threshold(clips, small_detector, face_detector):
+    result = analyze(clips["face"], small_detector, AnalyzeOptions(frames=3, threshold=0.0, uncertain_band=0.0),
+                     face_detector=face_detector)
+    assert result.verdict == "fake"
+
+
+@pytest.mark.parametrize("p, verdict, confidence", [(0.9, "fake", 0.9), (0.2, "real", 0.8), (0.55, "uncertain", 0.55)])
+def test_the_verdict_follows_threshold_and_uncertain_band(p, verdict, confidence):
+    assert verdict_for(p, 0.5, 0.1) == (verdict, pytest.approx(confidence))

@@ -1,0 +1,35 @@
+import numpy as np
+import pytest
+
+from ml.video import frame_indices, sample_frames
+from tests import media
+
+
+def test_spread_sampling_picks_evenly_spaced_frames_over_the_whole_video():
+    assert frame_indices(100, 4, "spread") == [12, 37, 62, 87]
+
+
+def test_first_sampling_takes_the_opening_frames():
+    assert frame_indices(100, 4, "first") == [0, 1, 2, 3]
+
+
+def test_it_never_asks_for_more_frames_than_the_video_has():
+    assert frame_indices(3, 10, "spread") == [0, 1, 2]
+
+
+def test_it_yields_the_chosen_frames_as_rgb_with_timestamps(clips):
+    frames = list(sample_frames(clips["face"], 5))
+    assert [i for i, _, _ in frames] == frame_indices(20, 5)
+    index, ts, rgb = frames[1]
+    assert ts == pytest.approx(index / 10)
+    assert rgb.shape == (240, 320, 3) and rgb.dtype == np.uint8
+    # The background is written as BGR (90, 110, 100); RGB order puts 100 first.
+    assert tuple(rgb[2, 2]) == pytest.approx((100, 110, 90), abs=6)
+
+
+@pytest.mark.skipif(not media.can_write_webm(), reason="needs OpenCV's VP8 writer and the ffmpeg program")
+def test_it_samples_a_browser_recorded_webm(tmp_path):
+    clip = media.make_webm_clip(tmp_path / "recorded.webm", seconds=2.0, fps=10)
+    frames = list(sample_frames(clip, 4))
+    assert [i for i, _, _ in frames] == [2, 7, 12, 17]
+    assert frames[-1][1] == pytest.approx(1.7, abs=0.05)
