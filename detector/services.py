@@ -126,16 +126,17 @@ def _after_finish(analysis_id):
 
 
 def _progress_writer(analysis_id):
-    last = {"at": 0.0, "stage": None}
+    last = {"at": 0.0, "stage": None, "percent": 0}
 
     def write(stage, fraction):
         now = time.monotonic()
         if stage == last["stage"] and now - last["at"] < PROGRESS_WRITE_INTERVAL_S and fraction < 1:
             return  # throttle database writes; stage changes always go through
         low, high = _STAGE_SPAN.get(stage, (0, 95))
-        percent = int(low + (high - low) * max(0.0, min(1.0, fraction)))
+        # The pipeline interleaves sampling and detection batch by batch; never let the bar go back.
+        percent = max(last["percent"], int(low + (high - low) * max(0.0, min(1.0, fraction))))
         Analysis.objects.filter(pk=analysis_id).update(stage=stage, progress=percent)
-        last.update(at=now, stage=stage)
+        last.update(at=now, stage=stage, percent=percent)
 
     return write
 

@@ -55,3 +55,20 @@ def test_the_requested_frame_count_and_model_threshold_reach_the_pipeline(user, 
     active_model.save()
     services.run(make_analysis(user, frames_requested=42).pk)
     assert (pipeline_calls[0].frames, pipeline_calls[0].threshold) == (42, 0.7)
+
+
+def test_progress_never_goes_backwards_while_stages_interleave(user, active_model, monkeypatch):
+    from detector.models import Analysis as Row
+
+    seen = []
+
+    def interleaving_pipeline(path, model_version, options, progress):
+        for stage, fraction in [("sampling", 0.5), ("detecting", 0.5), ("sampling", 1.0), ("detecting", 1.0)]:
+            progress(stage, fraction)
+            seen.append(Row.objects.get(pk=analysis.pk).progress)
+        return fake_result()
+
+    monkeypatch.setattr(inference, "run_pipeline", interleaving_pipeline)
+    analysis = make_analysis(user)
+    services.run(analysis.pk)
+    assert seen == sorted(seen) and seen[-1] == 70
