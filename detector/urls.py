@@ -1,4 +1,16 @@
 from django.urls import path
 
+from . import media_views, views
+
 app_name = "detector"
-urlpatterns = []
+urlpatterns = [
+    path("", views.upload, name="upload"),
+    path("analyses/", views.history, name="history"),
+    path("analyses/<int:analysis_id>/", views.result, name="result"),
+    path("analyses/<int:analysis_id>/status.json", views.status, name="status"),
+    path("analyses/<int:analysis_id>/retry/", views.retry, name="retry"),
+    path("analyses/<int:analysis_id>/delete/", views.delete, name="delete"),
+    # Private media: owner and staff only (see media_views). MEDIA_ROOT itself is never routed.
+    path("media/crops/<int:frame_id>.jpg", media_views.crop, name="crop"),
+    path("media/videos/<int:video_id>", media_views.video, name="video"),
+]

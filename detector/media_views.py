@@ -1,0 +1,94 @@
+"""Uploaded videos and face crops, served only to their owner and to staff.
+
+MEDIA_ROOT is never routed directly: these views look the file up through an owner-filtered query,
+so anyone else gets a 404 (not a 403, which would confirm the file exists).
+"""
+
+import os
+import re
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET
+
+from .models import Analysis, FrameResult, Video
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+@login_required
+@require_GET
+def crop(request, frame_id):
+    frames = FrameResult.objects.filter(analysis__in=Analysis.objects.visible_to(request.user))
+    frame = get_object_or_404(frames, pk=frame_id)
+    return _file(frame.crop, "image/jpeg")
+
+
+@login_required
+@require_GET
+def video(request, video_id):
+    videos = Video.objects.all() if request.user.is_staff else Video.objects.filter(owner=request.user)
+    item = get_object_or_404(videos, pk=video_id)
+    content_type = f"video/{item.content_type}" if item.content_type in ("mp4", "webm") else "video/quicktime"
+    return _ranged_file(request, item.file, content_type, item.original_name)
+
+
+def _file(field, content_type):
+    try:
+        handle = field.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404("The file is gone.") from None
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _ranged_file(request, field, content_type, filename):
+    """A FileResponse that answers a single `Range: bytes=a-b`, so browsers can seek in a video."""
+    try:
+        size = field.size
+    except (FileNotFoundError, OSError):
+        raise Http404("The file is gone.") from None
+    match = _RANGE.match(request.headers.get("Range", ""))
+    if not match:
+        response = _file(field, content_type)
+        response["Accept-Ranges"] = "bytes"
+        response["Content-Disposition"] = f'inline; filename="{_safe(filename)}"'
+        return response
+    start, end = _bounds(match, size)
+    if start is None:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    handle = field.open("rb")
+    handle.seek(start)
+    response = HttpResponse(handle.read(end - start + 1), status=206, content_type=content_type)
+    handle.close()
+    response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Accept-Ranges"] = "bytes"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# Browsers ask for open-ended ranges ("bytes=0-"); cap each answer so one request never loads a big
+# video into memory.
+MAX_RANGE_BYTES = 4 * 1024 * 1024
+
+
+def _bounds(match, size):
+    first, last = match.groups()
+    if first == "" and last == "":
+        return None, None
+    if first == "":  # the last N bytes
+        start, end = max(0, size - int(last)), size - 1
+    else:
+        start = int(first)
+        end = min(int(last), size - 1) if last else size - 1
+    if start >= size or start > end:
+        return None, None
+    return start, min(end, start + MAX_RANGE_BYTES - 1)
+
+
+def _safe(name):
+    return os.path.basename(name).replace('"', "").replace("\\", "")[:150] or "video"

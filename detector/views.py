@@ -1,0 +1,133 @@
+"""The web pages: upload, result (with a JSON status for live updates), history, retry and delete.
+
+Every query goes through `Analysis.objects.visible_to`, so another user's analysis is a 404.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import services
+from .forms import UploadForm
+from .models import Analysis
+
+HISTORY_PAGE_SIZE = 20
+
+
+def _wants_json(request):
+    # upload.js sends this header; a plain form POST (no JavaScript) gets HTML back.
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+def _visible(request, analysis_id):
+    analyses = Analysis.objects.visible_to(request.user).select_related("video", "model_version")
+    return get_object_or_404(analyses, pk=analysis_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if form.is_valid():
+            return _accepted(request, form)
+        return _rejected(request, form)
+    return render(request, "detector/upload.html", _upload_context(form))
+
+
+def _accepted(request, form):
+    with transaction.atomic():
+        video = services.create_video(request.user, form.cleaned_data["video"], form.checked)
+        analysis = services.start_analysis(video, form.cleaned_data["frames"])
+    url = reverse("detector:result", args=[analysis.pk])
+    if _wants_json(request):
+        return JsonResponse({"id": analysis.pk, "url": url}, status=201)
+    return redirect(url)
+
+
+def _rejected(request, form):
+    if _wants_json(request):
+        errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+        message = " ".join(message for errs in errors.values() for message in errs)
+        return JsonResponse({"message": message, "errors": errors}, status=form.status)
+    return render(request, "detector/upload.html", _upload_context(form), status=form.status)
+
+
+def _upload_context(form):
+    return {
+        "form": form,
+        "max_upload_mb": settings.DEEPTRACE_MAX_UPLOAD_MB,
+        "max_upload_bytes": int(settings.DEEPTRACE_MAX_UPLOAD_MB * 1024 * 1024),
+        "model_active": services.active_model() is not None,
+    }
+
+
+@login_required
+@require_GET
+def result(request, analysis_id):
+    analysis = _visible(request, analysis_id)
+    context = {
+        "analysis": analysis,
+        "frames": analysis.frames.all(),
+        "review": analysis.reviews.first(),  # newest first (Review.Meta.ordering)
+        "model_active": services.active_model() is not None,
+    }
+    return render(request, "detector/result.html", context)
+
+
+@login_required
+@require_GET
+def status(request, analysis_id):
+    analysis = _visible(request, analysis_id)
+    return JsonResponse(
+        {
+            "id": analysis.pk,
+            "status": analysis.status,
+            "status_label": analysis.get_status_display(),
+            "stage": analysis.stage,
+            "progress": analysis.progress,
+            "finished": analysis.is_finished,
+            "verdict": analysis.verdict,
+        }
+    )
+
+
+@login_required
+@require_POST
+def retry(request, analysis_id):
+    analysis = _visible(request, analysis_id)
+    with transaction.atomic():
+        retried = services.retry(analysis)
+    if retried:
+        messages.success(request, "The analysis is queued again.")
+    else:
+        messages.info(request, "Only a failed analysis can be retried.")
+    return redirect("detector:result", analysis.pk)
+
+
+@login_required
+@require_GET
+def history(request):
+    # Own analyses only, staff included: the review queue in the admin is where staff see everyone's.
+    analyses = Analysis.objects.filter(video__owner=request.user).select_related("video")
+    page = Paginator(analyses, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "detector/history.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete(request, analysis_id):
+    """GET asks for confirmation; POST deletes the analysis, its crops and (if unused) its video."""
+    analysis = _visible(request, analysis_id)
+    if request.method == "GET":
+        return render(request, "detector/confirm_delete.html", {"analysis": analysis})
+    name = analysis.video.original_name
+    services.delete_analysis(analysis)
+    messages.success(request, f"Deleted the analysis of {name}.")
+    return redirect("detector:history")

@@ -1,0 +1,65 @@
+// Result page: poll the status JSON every second while the analysis is pending, update the progress,
+// and swap in the server-rendered result section when it finishes.
+(function () {
+  "use strict";
+  var POLL_MS = 1000;
+  var STAGES = { starting: "Starting", probing: "Reading the video", sampling: "Sampling frames",
+    detecting: "Finding faces", scoring: "Scoring faces" };
+
+  function root() { return document.getElementById("analysis"); }
+
+  function describe(data) {
+    if (data.status === "waiting_model") return "Waiting for a model";
+    if (data.status === "queued") return "Queued";
+    if (data.status === "running") return "Running" + (data.stage ? ": " + (STAGES[data.stage] || data.stage) : "");
+    return data.status_label;
+  }
+
+  function show(data) {
+    var status = document.getElementById("live-status");
+    var bar = document.getElementById("live-bar");
+    var percent = document.getElementById("live-percent");
+    if (status) status.textContent = describe(data);
+    if (bar) bar.style.width = data.progress + "%";
+    if (percent) percent.textContent = data.progress + "%";
+    var hint = document.getElementById("live-hint");
+    if (hint && data.status !== "waiting_model" && root().dataset.status === "waiting_model") {
+      hint.textContent = "A model is ready. This page updates by itself.";
+    }
+  }
+
+  function swapIn() {
+    return fetch(window.location.href, { credentials: "same-origin" })
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("analysis");
+        if (!fresh) { window.location.reload(); return; }
+        root().replaceWith(fresh);
+        if (window.DeepTraceChart) window.DeepTraceChart.renderAll(fresh);
+        else loadChartScript();
+      });
+  }
+
+  function loadChartScript() {
+    // Scripts inside swapped-in HTML do not run; load the chart once by hand.
+    var script = document.querySelector("script[src*='chart.js']") ;
+    var tag = document.createElement("script");
+    tag.src = script ? script.src : "/static/js/chart.js";
+    document.body.appendChild(tag);
+  }
+
+  function poll() {
+    var el = root();
+    if (!el || el.dataset.finished === "true") return;
+    fetch(el.dataset.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { if (!response.ok) throw new Error("HTTP " + response.status); return response.json(); })
+      .then(function (data) {
+        show(data);
+        if (data.finished) return swapIn();
+        window.setTimeout(poll, POLL_MS);
+      })
+      .catch(function () { window.setTimeout(poll, POLL_MS * 3); });  // a blip: back off and try again
+  }
+
+  poll();
+})();
