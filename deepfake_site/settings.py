@@ -133,6 +133,9 @@ if not REDIS_URL:
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+# Rate-limit counters must be shared by all web processes: Redis when there is one.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 CELERY_TASK_IGNORE_RESULT = True  # results live in the database, not the broker
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -142,7 +145,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # long GPU tasks: never hoard messages
 CELERY_TASK_TIME_LIMIT = env_int("DEEPTRACE_TASK_TIME_LIMIT_S", 30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"detector.tasks.*": {"queue": env_str("DEEPTRACE_ANALYSIS_QUEUE", "analysis")}}
+# Model jobs get their own queue (GPU workers); webhook deliveries must not wait behind them.
+CELERY_TASK_ROUTES = {
+    "detector.tasks.analyze": {"queue": env_str("DEEPTRACE_ANALYSIS_QUEUE", "analysis")},
+    "detector.tasks.send_webhook": {"queue": "default"},
+}
 CELERY_TASK_ALWAYS_EAGER = env_bool("DEEPTRACE_TASKS_EAGER", False)
 
 # --- API -------------------------------------------------------------------------------------------

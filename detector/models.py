@@ -72,6 +72,10 @@ class AnalysisQuerySet(models.QuerySet):
             return self
         return self.filter(video__owner=user)
 
+    def flagged(self):
+        """What staff review: analyses the model called fake or uncertain."""
+        return self.filter(verdict__in=[Analysis.Verdict.FAKE, Analysis.Verdict.UNCERTAIN])
+
 
 class Analysis(models.Model):
     class Status(models.TextChoices):
@@ -125,6 +129,15 @@ class Analysis(models.Model):
     @property
     def is_finished(self):
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class FlaggedAnalysis(Analysis):
+    """The staff review queue in the admin (detector.admin_review): same rows, filtered there."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "flagged analysis"
+        verbose_name_plural = "review queue: flagged analyses"
 
 
 class FrameResult(models.Model):

@@ -19,6 +19,26 @@ SHARED_SAMPLE = REPO.parent / "shared" / "data" / "ffpp-sample"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Close every session on the test database before it is dropped.
+
+    Browser tests make ORM calls from Playwright's event loop and the live server's threads; those
+    connections outlive the test and would make dropping the database fail at the end of the run.
+    """
+    yield
+    from django.db import connection, connections
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+        connections.close_all()
+
+
 @pytest.fixture
 def user(django_user_model):
     return django_user_model.objects.create_user("alice", "alice@example.com", "correct horse 42")

@@ -1,18 +1,80 @@
-"""One JSON error shape for the whole API: {"error": {"code": ..., "message": ..., "detail": ...}}."""
+"""One JSON error shape for the whole API: {"error": {"code": ..., "message": ..., "detail": ...}}.
 
+`code` is stable and machine-readable (see docs/api.md); `message` is a sentence for people; `detail`
+holds field errors or extra data (the wait of a throttled request).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from detector.uploads import UploadRejected
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "The request conflicts with the current state of the object."
+
+
+def error_body(code, message, detail=None):
+    return {"error": {"code": code, "message": message, "detail": detail}}
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, UploadRejected):
+        return Response(error_body(exc.code, exc.message), status=exc.status)
+    # DRF turns Django's own exceptions into these too, but only inside its handler; convert first so
+    # the code below sees the exception the response describes.
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(*exc.args[:1])
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args[:1])
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
-    detail = response.data
-    code = getattr(exc, "default_code", "error")
-    if hasattr(exc, "get_codes"):
-        codes = exc.get_codes()
-        if isinstance(codes, str):
-            code = codes
-    message = detail.get("detail") if isinstance(detail, dict) and "detail" in detail else str(exc)
-    response.data = {"error": {"code": code, "message": str(message), "detail": detail}}
+        return None  # a bug: let Django's 500 handling (and logging) take it
+    response.data = error_body(_code(exc), _message(exc, response.data), _detail(exc, response.data))
     return response
+
+
+def _code(exc):
+    if isinstance(exc, exceptions.ValidationError):
+        return "invalid"  # field-level codes are in `detail`
+    codes = exc.get_codes() if hasattr(exc, "get_codes") else None
+    return codes if isinstance(codes, str) else getattr(exc, "default_code", "error")
+
+
+def _message(exc, data):
+    if isinstance(exc, exceptions.ValidationError):
+        return "; ".join(_flatten(data)) or "The request is not valid."
+    if isinstance(data, dict) and "detail" in data:
+        return str(data["detail"])
+    return str(exc)
+
+
+def _detail(exc, data):
+    if isinstance(exc, exceptions.ValidationError):
+        return data
+    if isinstance(exc, exceptions.Throttled):
+        return {"wait_seconds": exc.wait}
+    return None
+
+
+def _flatten(data, prefix=""):
+    """Field errors as "field: message" sentences, in order."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            name = "" if key == "non_field_errors" else f"{prefix}{key}"
+            yield from _flatten(value, f"{name}." if name else "")
+    elif isinstance(data, list):
+        for item in data:
+            yield from _flatten(item, prefix)
+    else:
+        yield f"{prefix[:-1]}: {data}" if prefix else str(data)
+
+
+def not_found(request, *args, **kwargs):
+    """A JSON 404 for paths under /api/ that no route matches (Django's own 404 is an HTML page)."""
+    return JsonResponse(error_body("not_found", "No API endpoint at this address."), status=404)

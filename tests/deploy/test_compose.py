@@ -39,7 +39,7 @@ def test_every_app_variable_is_one_the_settings_read():
 
 def test_the_worker_consumes_the_analysis_queue_one_job_at_a_time_on_a_gpu():
     worker = load()["services"]["worker"]
-    assert "-Q analysis" in worker["command"] and "--concurrency 1" in worker["command"]
+    assert "-Q analysis,default" in worker["command"] and "--concurrency 1" in worker["command"]
     assert worker["environment"]["DEEPTRACE_ANALYSIS_QUEUE"] == "analysis"
     device = worker["deploy"]["resources"]["reservations"]["devices"][0]
     assert device["driver"] == "nvidia" and "gpu" in device["capabilities"]

@@ -45,4 +45,4 @@ def test_staff_see_the_review_queue_link_and_others_do_not(client, user, staff_u
     client.force_login(user)
     assert "Review queue" not in client.get("/").content.decode()
     client.force_login(staff_user)
-    assert 'href="/admin/detector/analysis/"' in client.get("/").content.decode()
+    assert 'href="/admin/detector/flaggedanalysis/"' in client.get("/").content.decode()

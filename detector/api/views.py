@@ -1,0 +1,138 @@
+"""The client API: submit a video, follow its analysis, list, delete, retry; which model answers.
+
+Clients see their own analyses only (staff review everyone's in the admin), so another user's id is
+a 404. Views never run the model: they store the upload and queue it (detector.services).
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, viewsets
+from rest_framework import status as http
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from detector import media_views, services
+from detector.models import Analysis, FrameResult, Video
+from detector.uploads import check_upload
+
+from . import serializers as s
+from .errors import Conflict
+from .filters import PARAMETERS, filter_analyses
+from .throttles import API_THROTTLES
+
+
+def _errors(*codes):
+    return {code: OpenApiResponse(s.ErrorSerializer, description=text) for code, text in codes}
+
+
+AUTH_ERRORS = ((401, "Not authenticated, or the token is invalid or revoked."), (429, "Too many requests."))
+NOT_FOUND = ((404, "No such analysis among yours."),)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List your analyses", parameters=PARAMETERS,
+                       responses={200: s.AnalysisSummarySerializer(many=True), **_errors((400, "Unknown filter value."), *AUTH_ERRORS)}),
+    retrieve=extend_schema(summary="An analysis with its scores and evidence",
+                           responses={200: s.AnalysisDetailSerializer, **_errors(*AUTH_ERRORS, *NOT_FOUND)}),
+    destroy=extend_schema(summary="Delete an analysis with its video and face crops",
+                          responses={204: None, **_errors(*AUTH_ERRORS, *NOT_FOUND)}),
+)
+class AnalysisViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
+                      viewsets.GenericViewSet):
+    throttle_classes = API_THROTTLES
+    # Uploads are multipart; a JSON body is a 415, not a confusing "video is required".
+    parser_classes = [MultiPartParser, FormParser]
+    serializer_class = s.AnalysisDetailSerializer
+    queryset = Analysis.objects.none()  # for the schema; get_queryset filters by owner
+
+    def get_queryset(self):
+        analyses = Analysis.objects.filter(video__owner=self.request.user)
+        return analyses.select_related("video", "model_version").prefetch_related("frames", "reviews")
+
+    def get_serializer_class(self):
+        return s.AnalysisSummarySerializer if self.action == "list" else s.AnalysisDetailSerializer
+
+    def filter_queryset(self, queryset):
+        return filter_analyses(queryset, self.request.query_params) if self.action == "list" else queryset
+
+    @extend_schema(
+        summary="Submit a video for analysis",
+        request={"multipart/form-data": s.AnalysisCreateSerializer},
+        responses={
+            202: OpenApiResponse(s.AcceptedSerializer, description="Queued."),
+            200: OpenApiResponse(s.AcceptedSerializer, description="Already analysed: the earlier analysis."),
+            **_errors((400, "Bad options or an unreadable video."), *AUTH_ERRORS, (413, "The file is too large."),
+                      (415, "Not a video, or not multipart.")),
+        },
+    )
+    def create(self, request):
+        form = s.AnalysisCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        options = form.validated_data
+        upload = options["video"]
+        checked = check_upload(upload)  # UploadRejected becomes a 400/413/415 in errors.py
+        earlier = _earlier_video(request.user, checked.sha256)
+        if earlier is not None and not options["force"]:
+            duplicate = earlier.analyses.exclude(status=Analysis.Status.FAILED).first()
+            if duplicate is not None:
+                return Response(s.AcceptedSerializer.for_analysis(duplicate, request, duplicate=True))
+        with transaction.atomic():
+            video = earlier or services.create_video(request.user, upload, checked)
+            frames = options.get("frames") or settings.DEEPTRACE_DEFAULT_FRAMES
+            analysis = services.start_analysis(video, frames, options.get("webhook_url", ""))
+        return Response(s.AcceptedSerializer.for_analysis(analysis, request), status=http.HTTP_202_ACCEPTED)
+
+    def perform_destroy(self, analysis):
+        services.delete_analysis(analysis)
+
+    @extend_schema(summary="Run a failed analysis again", request=None,
+                   responses={202: s.AcceptedSerializer,
+                              **_errors(*AUTH_ERRORS, *NOT_FOUND, (409, "Only a failed analysis can be retried."))})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        analysis = self.get_object()
+        with transaction.atomic():
+            if not services.retry(analysis):
+                raise Conflict("Only a failed analysis can be retried.", code="not_retryable")
+        return Response(s.AcceptedSerializer.for_analysis(analysis, request), status=http.HTTP_202_ACCEPTED)
+
+    @extend_schema(summary="A light status document to poll",
+                   responses={200: s.StatusSerializer, **_errors(*AUTH_ERRORS, *NOT_FOUND)})
+    @action(detail=True, methods=["get"])
+    def status(self, request, pk=None):
+        return Response(s.StatusSerializer(self.get_object()).data)
+
+    @extend_schema(summary="A face crop (JPEG)",
+                   responses={(200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY), **_errors(*AUTH_ERRORS, *NOT_FOUND)})
+    def crop(self, request, pk=None, frame_id=None):  # routed in urls.py: the path ends in .jpg, no slash
+        # Token clients cannot use the session-only web media view, so the API serves the crop itself
+        # through the same owner-filtered lookup and file response.
+        frame = get_object_or_404(FrameResult.objects.filter(analysis__video__owner=request.user, analysis_id=pk),
+                                  pk=frame_id)
+        return media_views._file(frame.crop, "image/jpeg")
+
+
+def _earlier_video(user, sha256):
+    """The user's most recent stored video with this content, if any."""
+    return Video.objects.filter(owner=user, sha256=sha256).order_by("-created_at").first()
+
+
+class ActiveModelView(APIView):
+    """Public: which model answers (the browser extension shows it before the user logs in)."""
+
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = API_THROTTLES
+
+    @extend_schema(summary="The model that analyses new uploads",
+                   responses={200: s.ModelVersionSerializer, **_errors((404, "No model is active yet."), AUTH_ERRORS[1])})
+    def get(self, request):
+        model_version = services.active_model()
+        if model_version is None:
+            raise NotFound("No model is active yet; analyses wait until an administrator installs one.")
+        return Response(s.ModelVersionSerializer(model_version).data)
