@@ -44,3 +44,8 @@ bench: install
 
 clean:
 	rm -rf var .pytest_cache
+
+# The browser extension: dist/deeptrace-extension/ to load unpacked, dist/deeptrace-extension.zip for
+# the stores (standard-library Python only; the icons are drawn by the build).
+extension:
+	$(PYTHON) extension/build.py
