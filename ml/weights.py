@@ -196,3 +196,19 @@ def _config_from(stored: dict, path) -> ModelConfig:
         return ModelConfig(**stored)
     except TypeError as exc:
         raise CheckpointError(f"The model file {path} describes a model this version cannot build ({exc}).") from exc
+
+
+def save_random_checkpoint(path: str | os.PathLike, config: ModelConfig | None = None, seed: int = 0) -> Path:
+    """Save an untrained detector in the checkpoint format: for trying the product end to end and for
+    tests. Its verdicts mean nothing, and its provenance says so."""
+    detector = random_detector(config, seed=seed)
+    return save_checkpoint(
+        path,
+        detector.model,
+        detector.config,
+        preprocessing=detector.preprocessing,
+        metrics={},
+        provenance={"backbone_init": "random", "trained": False, "note": "untrained: verdicts are meaningless"},
+        threshold=detector.threshold,
+        uncertain_band=detector.uncertain_band,
+    )

@@ -81,17 +81,7 @@ def checkpoint(tmp_path_factory):
     from ml import weights
 
     path = tmp_path_factory.mktemp("models") / "random.pt"
-    detector = weights.random_detector()
-    weights.save_checkpoint(
-        path,
-        detector.model,
-        detector.config,
-        preprocessing=detector.preprocessing,
-        metrics={},
-        provenance={"backbone_init": "random", "note": "test fixture"},
-        threshold=0.5,
-        uncertain_band=0.1,
-    )
+    weights.save_random_checkpoint(path)
     return path
 
 

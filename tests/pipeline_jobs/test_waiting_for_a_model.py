@@ -46,3 +46,16 @@ def test_install_model_refuses_a_file_that_is_not_a_checkpoint(tmp_path):
     with pytest.raises(CommandError):
         call_command("install_model", str(bogus))
     assert not ModelVersion.objects.exists()
+
+
+def test_install_model_random_gives_a_working_untrained_model_with_a_warning(settings, tmp_path, capsys):
+    settings.DEEPTRACE_MODEL_DIR = tmp_path
+    call_command("install_model", "--random")
+    version = ModelVersion.objects.get(is_active=True)
+    assert version.name == "random-untrained" and version.card["provenance"]["trained"] is False
+    assert "untrained" in capsys.readouterr().out
+
+
+def test_install_model_without_a_path_says_what_to_give():
+    with pytest.raises(CommandError, match="--random"):
+        call_command("install_model")
