@@ -22,7 +22,7 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 def crop(request, frame_id):
     frames = FrameResult.objects.filter(analysis__in=Analysis.objects.visible_to(request.user))
     frame = get_object_or_404(frames, pk=frame_id)
-    return _file(frame.crop, "image/jpeg")
+    return file_response(frame.crop, "image/jpeg")
 
 
 @login_required
@@ -34,7 +34,7 @@ def video(request, video_id):
     return _ranged_file(request, item.file, content_type, item.original_name)
 
 
-def _file(field, content_type):
+def file_response(field, content_type):
     try:
         handle = field.open("rb")
     except (FileNotFoundError, ValueError):
@@ -52,7 +52,7 @@ def _ranged_file(request, field, content_type, filename):
         raise Http404("The file is gone.") from None
     match = _RANGE.match(request.headers.get("Range", ""))
     if not match:
-        response = _file(field, content_type)
+        response = file_response(field, content_type)
         response["Accept-Ranges"] = "bytes"
         response["Content-Disposition"] = f'inline; filename="{_safe(filename)}"'
         return response

@@ -115,7 +115,7 @@ class AnalysisViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         # through the same owner-filtered lookup and file response.
         frame = get_object_or_404(FrameResult.objects.filter(analysis__video__owner=request.user, analysis_id=pk),
                                   pk=frame_id)
-        return media_views._file(frame.crop, "image/jpeg")
+        return media_views.file_response(frame.crop, "image/jpeg")
 
 
 def _earlier_video(user, sha256):
