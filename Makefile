@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run web worker test test-fast migrate bench extension browser clean
+.PHONY: install run test migrate bench extension browser clean
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ migrate: install
 # Web server and a Celery worker together; Ctrl-C stops both. SQLite and a filesystem broker unless
 # DATABASE_URL / REDIS_URL are set.
 run: migrate
-	@echo "DeepTrace on http://127.0.0.1:8000  (create an admin with: $(BIN)/python manage.py createsuperuser)"
+	@echo "DeepTrace on http://127.0.0.1:8000  (admin: $(BIN)/python manage.py createsuperuser; no model yet? $(BIN)/python manage.py install_model --random)"
 	DJANGO_DEBUG=1 $(BIN)/celery -A deepfake_site worker -Q analysis,default --concurrency 1 --loglevel INFO & \
 	worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000

@@ -148,6 +148,7 @@ def _connected_groups(id_lists: list[list[str]]) -> list[str]:
         return x
 
     for ids in id_lists:
+        find(ids[0])
         for other in ids[1:]:
             parent[find(other)] = find(ids[0])
     names: dict[str, str] = {}

@@ -298,8 +298,9 @@ def run(args: argparse.Namespace) -> dict:
     model.to(device)
     bn_videos = _calibrate_if_needed(args, model, stages, backbone_init, train_items, device, resumed)
 
+    full = len(stages) == len(STAGES)  # fine-tuning all of it, stem included
     for name, module in model.backbone.named_children():
-        module.requires_grad_(name in stages)
+        module.requires_grad_(full or name in stages)
     train_loader, val_loader, trunk = make_loaders(args, model, stages, train_items, val_items, device, progress)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=args.lr, weight_decay=args.weight_decay)
@@ -380,16 +381,16 @@ def _provenance(args, backbone_init, stages, bn_videos, split) -> dict:
         "format": args.format,
         "split": {k: split[k] for k in ("seed", "test_fraction", "val_fraction", "group_aware")},
         "args": {k: v for k, v in vars(args).items() if k != "resume"},
-        "torch": torch.__version__,
+        "torch": str(torch.__version__),
     }
 
 
 def _save_last(run_dir, model, config, preprocessing, provenance, optimizer, history, epoch, best, split) -> None:
     save_checkpoint(
-        run_dir / "last.pt", model, config, preprocessing=preprocessing, metrics={}, provenance=provenance,
+        run_dir / "last.pt", model, config, preprocessing=preprocessing, metrics={}, provenance=_plain(provenance),
         threshold=0.5, uncertain_band=0.1,
-        extra={"optimizer": optimizer.state_dict(), "history": history, "epoch": epoch, "split": split,
-               "best_auc": best["auc"], "best_epoch": best["epoch"], "best_state": best["state"]},
+        extra={"optimizer": optimizer.state_dict(), "history": _plain(history), "epoch": epoch, "split": split,
+               "best_auc": float(best["auc"]), "best_epoch": best["epoch"], "best_state": best["state"]},
     )
 
 
@@ -413,13 +414,18 @@ def _finish(args, model, config, preprocessing, provenance, history, best, val_l
     }
     card = _card(args, provenance, split, threshold, band, plot_paths, summary)
     save_checkpoint(run_dir / "model.pt", model, config, preprocessing=preprocessing,
-                    metrics=_headline(summary), provenance=provenance, threshold=threshold,
-                    uncertain_band=band, extra={"card": card})
+                    metrics=_plain(_headline(summary)), provenance=_plain(provenance), threshold=threshold,
+                    uncertain_band=band, extra={"card": _plain(card)})
     (run_dir / "metrics.json").write_text(json.dumps(summary, indent=1, default=float))
     (run_dir / "card.json").write_text(json.dumps(card, indent=1, default=float))
     _write_scores(run_dir / "test_scores.csv", test_items, test_s)
     log.info("saved %s (threshold %.3f, uncertain band %.2f)", run_dir / "model.pt", threshold, band)
     return {"run_dir": str(run_dir), "checkpoint": str(run_dir / "model.pt"), **summary, "card": card}
+
+
+def _plain(value):
+    """Only JSON types: checkpoints load with weights_only=True, which refuses numpy scalars and paths."""
+    return json.loads(json.dumps(value, default=lambda v: float(v) if hasattr(v, "__float__") else str(v)))
 
 
 def _headline(summary: dict) -> dict:
