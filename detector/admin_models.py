@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from .management.commands.install_model import activate
+from .registry import activate
 from .models import ModelVersion
 
 HEADLINE_METRICS = (

@@ -265,9 +265,22 @@ def main(argv=None) -> dict:
 
 def run(args: argparse.Namespace) -> dict:
     """Train, pick the threshold on validation, score the test set once, save the run folder."""
-    progress = not args.quiet
     run_dir = Path(args.output)
     run_dir.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(run_dir / "train.log")  # the log lines travel with the run
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    log.addHandler(handler)
+    if log.getEffectiveLevel() > logging.INFO:
+        log.setLevel(logging.INFO)
+    try:
+        return _train(args, run_dir)
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+
+
+def _train(args: argparse.Namespace, run_dir: Path) -> dict:
+    progress = not args.quiet
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)
@@ -412,7 +425,7 @@ def _finish(args, model, config, preprocessing, provenance, history, best, val_l
         "cache": {k: prep[k] for k in ("clips", "cached", "extracted")} | {"no_face": prep["no_face"], "errors": prep["errors"]},
         "left_out": [c.path for c in left_out], "train_seconds": time.time() - started,
     }
-    card = _card(args, provenance, split, threshold, band, plot_paths, summary)
+    card = _card(args, run_dir, provenance, split, threshold, band, plot_paths, summary)
     save_checkpoint(run_dir / "model.pt", model, config, preprocessing=preprocessing,
                     metrics=_plain(_headline(summary)), provenance=_plain(provenance), threshold=threshold,
                     uncertain_band=band, extra={"card": _plain(card)})
@@ -435,7 +448,7 @@ def _headline(summary: dict) -> dict:
             "val_auc": summary["validation"]["auc"], "best_epoch": summary["best_epoch"], "epochs_run": summary["epochs_run"]}
 
 
-def _card(args, provenance, split, threshold, band, plot_paths, summary) -> dict:
+def _card(args, run_dir, provenance, split, threshold, band, plot_paths, summary) -> dict:
     return {
         "data": provenance["data"],
         "split": {"seed": split["seed"], "group_aware": True, "test_fraction": split["test_fraction"],
@@ -450,7 +463,8 @@ def _card(args, provenance, split, threshold, band, plot_paths, summary) -> dict
         "frames": args.frames, "epochs": summary["epochs_run"], "best_epoch": summary["best_epoch"],
         "lr": args.lr, "batch_size": args.batch_size, "lstm_hidden": args.lstm_hidden,
         "threshold": threshold, "uncertain_band": band, "threshold_rule": args.threshold_rule,
-        "plots": {name: str(Path(p).resolve()) for name, p in plot_paths.items()},
+        # Relative to the run folder, so a moved run still finds them (detector.registry resolves them).
+        "plots": {name: str(Path(p).relative_to(run_dir)) for name, p in plot_paths.items()},
     }
 
 

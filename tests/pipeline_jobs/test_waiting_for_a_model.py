@@ -59,3 +59,18 @@ def test_install_model_random_gives_a_working_untrained_model_with_a_warning(set
 def test_install_model_without_a_path_says_what_to_give():
     with pytest.raises(CommandError, match="--random"):
         call_command("install_model")
+
+
+def test_install_model_keeps_the_model_card_that_training_wrote(tmp_path):
+    from ml import weights
+
+    detector = weights.random_detector(weights.ModelConfig(lstm_hidden=16))
+    path = weights.save_checkpoint(
+        tmp_path / "trained.pt", detector.model, detector.config, preprocessing=detector.preprocessing,
+        metrics={"test": {"auc": 0.9}}, provenance={"backbone_init": "random"}, threshold=0.6, uncertain_band=0.05,
+        extra={"card": {"data": "ffpp-sample", "split": {"test_groups": 25}}},
+    )
+    call_command("install_model", str(path), "--name", "carded")
+    version = ModelVersion.objects.get(name="carded")
+    assert version.card["data"] == "ffpp-sample" and version.card["provenance"]["backbone_init"] == "random"
+    assert (version.threshold, version.uncertain_band, version.metrics["test"]["auc"]) == (0.6, 0.05, 0.9)

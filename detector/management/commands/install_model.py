@@ -4,12 +4,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-
-from detector import services
-from detector.models import ModelVersion
+from detector.registry import activate, register_checkpoint
 from ml.errors import CheckpointError
-from ml.weights import file_sha256, load_checkpoint, save_random_checkpoint
+from ml.weights import file_sha256, save_random_checkpoint
 
 
 class Command(BaseCommand):
@@ -35,36 +32,14 @@ class Command(BaseCommand):
         checkpoint_path = Path(path).expanduser().resolve()
         if not checkpoint_path.is_file():
             raise CommandError(f"No checkpoint at {checkpoint_path}.")
+        sha256 = file_sha256(checkpoint_path)
         try:
-            checkpoint = load_checkpoint(checkpoint_path)
+            version = register_checkpoint(checkpoint_path, name or f"{checkpoint_path.stem}-{sha256[:8]}")
         except CheckpointError as error:
             raise CommandError(str(error)) from None
-        sha256 = file_sha256(checkpoint_path)
-        version = self._register(checkpoint_path, checkpoint, sha256, name or f"{checkpoint_path.stem}-{sha256[:8]}")
         self.stdout.write(f"Registered {version.name} ({version.backbone}, sha256 {sha256[:12]}…).")
         if not no_activate:
             released = activate(version)
             self.stdout.write(f"Activated {version.name}; {released} waiting analyses queued.")
 
-    def _register(self, path, checkpoint, sha256, name):
-        version, _ = ModelVersion.objects.update_or_create(
-            name=name,
-            defaults={
-                "backbone": checkpoint["config"]["backbone"],
-                "checkpoint_path": str(path),
-                "checkpoint_sha256": sha256,
-                "threshold": checkpoint.get("threshold", 0.5),
-                "uncertain_band": checkpoint.get("uncertain_band", 0.1),
-                "metrics": checkpoint.get("metrics", {}),
-                "card": {"provenance": checkpoint.get("provenance", {}), **checkpoint.get("card", {})},
-            },
-        )
-        return version
 
-
-def activate(version):
-    """Make `version` the only active one, then queue what was waiting. Returns how many were queued."""
-    with transaction.atomic():
-        ModelVersion.objects.filter(is_active=True).exclude(pk=version.pk).update(is_active=False)
-        ModelVersion.objects.filter(pk=version.pk).update(is_active=True)
-        return services.release_waiting()

@@ -1,0 +1,43 @@
+"""Extract face-crop sequences of a labelled dataset into the cache that training reads (ml/cache.py)."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from ml.cache import ExtractSettings, prepare_cache
+from ml.datasets import LAYOUTS, DatasetError, load_dataset
+
+
+def default_cache_dir():
+    return settings.VAR_DIR / "cache" / "faces"
+
+
+class Command(BaseCommand):
+    help = "Find the faces in every video of a dataset once and cache their crops for training."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--data", required=True, help="dataset folder or manifest CSV")
+        parser.add_argument("--format", choices=LAYOUTS, help="dataset layout (detected when omitted)")
+        parser.add_argument("--cache-dir", default=None, help="default: var/cache/faces")
+        parser.add_argument("--frames", type=int, default=20, help="frames sampled per video")
+        parser.add_argument("--sampling", choices=("spread", "first"), default="spread",
+                            help="N frames spread over the video, or the first N (the method's way: --frames 150)")
+        parser.add_argument("--workers", type=int, default=1, help="videos extracted in parallel")
+        parser.add_argument("--device", default="cpu")
+
+    def handle(self, data, format=None, cache_dir=None, frames=20, sampling="spread", workers=1, device="cpu", **options):
+        try:
+            clips = load_dataset(data, format)
+        except DatasetError as error:
+            raise CommandError(str(error)) from None
+        cache_dir = cache_dir or default_cache_dir()
+        settings_ = ExtractSettings(frames=frames, sampling=sampling)
+        report = prepare_cache(clips, cache_dir, settings_, workers=workers, device=device,
+                               progress=options.get("verbosity", 1) > 0)
+        self.stdout.write(
+            f"{report['clips']} videos: {report['cached']} already cached, {report['extracted']} extracted, "
+            f"{len(report['no_face'])} with no face, {len(report['errors'])} unreadable. Cache: {cache_dir}"
+        )
+        for path in report["no_face"]:
+            self.stdout.write(f"  no face: {path}")
+        for path, message in report["errors"].items():
+            self.stdout.write(f"  unreadable: {path} ({message})")

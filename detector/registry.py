@@ -1,0 +1,50 @@
+"""Model versions: register a checkpoint (with its metrics and model card) and activate one.
+
+install_model, train_model and the admin's "Activate" action all go through here.
+"""
+
+from pathlib import Path
+
+from django.db import transaction
+
+from ml.weights import file_sha256, load_checkpoint
+
+from . import services
+from .models import ModelVersion
+
+
+def register_checkpoint(checkpoint_path, name):
+    """Create or update the ModelVersion `name` from a checkpoint. Raises ml.errors.CheckpointError."""
+    checkpoint_path = Path(checkpoint_path).resolve()
+    checkpoint = load_checkpoint(checkpoint_path)
+    card = {**checkpoint.get("extra", {}).get("card", {}), "provenance": checkpoint.get("provenance", {})}
+    # The card names its plots relative to the run folder; the admin serves them by absolute path.
+    card["plots"] = {label: _plot_path(checkpoint_path.parent, p) for label, p in card.get("plots", {}).items()}
+    version, _ = ModelVersion.objects.update_or_create(
+        name=name,
+        defaults={
+            "backbone": checkpoint["config"]["backbone"],
+            "checkpoint_path": str(checkpoint_path),
+            "checkpoint_sha256": file_sha256(checkpoint_path),
+            "threshold": checkpoint["threshold"],
+            "uncertain_band": checkpoint["uncertain_band"],
+            "metrics": checkpoint.get("metrics", {}),
+            "card": card,
+        },
+    )
+    return version
+
+
+def activate(version):
+    """Make `version` the only active one, then queue what was waiting. Returns how many were queued."""
+    with transaction.atomic():
+        ModelVersion.objects.filter(is_active=True).exclude(pk=version.pk).update(is_active=False)
+        ModelVersion.objects.filter(pk=version.pk).update(is_active=True)
+        return services.release_waiting()
+
+
+def _plot_path(run_dir, stored):
+    path = run_dir / stored  # an absolute `stored` stays as it is
+    if not path.is_file():  # a run folder moved since training
+        path = run_dir / "plots" / Path(stored).name
+    return str(path.resolve())

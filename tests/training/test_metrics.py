@@ -1,0 +1,81 @@
+"""Metrics against values worked out by hand."""
+
+import math
+
+import numpy as np
+import pytest
+
+from ml import metrics
+
+# Reals score 0.1 and 0.4, fakes 0.35 and 0.8: of the 4 (fake, real) pairs, 3 are ordered right.
+Y = [0, 0, 1, 1]
+S = [0.1, 0.4, 0.35, 0.8]
+
+
+def test_auc_is_the_share_of_correctly_ordered_pairs():
+    assert metrics.roc_auc(Y, S) == pytest.approx(0.75)
+
+
+def test_auc_counts_a_tie_as_half_a_pair():
+    assert metrics.roc_auc([0, 1], [0.5, 0.5]) == pytest.approx(0.5)
+    assert metrics.roc_auc([0, 0, 1], [0.2, 0.5, 0.5]) == pytest.approx(0.75)
+
+
+def test_auc_is_nan_with_one_class():
+    assert math.isnan(metrics.roc_auc([1, 1], [0.2, 0.3]))
+
+
+def test_average_precision_sums_precision_at_each_recall_step():
+    # Ranked: 0.8 fake (P=1, R=.5), 0.4 real, 0.35 fake (P=2/3, R=1): AP = .5*1 + .5*2/3.
+    assert metrics.average_precision(Y, S) == pytest.approx(0.5 + 0.5 * 2 / 3)
+
+
+def test_eer_is_where_missed_fakes_equal_false_alarms():
+    rate, threshold = metrics.eer(Y, S)
+    assert rate == pytest.approx(0.5)
+    assert 0.35 < threshold <= 0.8
+
+
+def test_eer_is_zero_for_a_perfect_ranking():
+    assert metrics.eer([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9])[0] == 0.0
+
+
+def test_threshold_metrics_at_half():
+    m = metrics.threshold_metrics(Y, S, 0.5)
+    # Predicted fake: only 0.8. tp=1 fn=1 tn=2 fp=0.
+    assert m["confusion"] == {"tp": 1, "fp": 0, "tn": 2, "fn": 1}
+    assert m["accuracy"] == pytest.approx(0.75)
+    assert m["precision"] == pytest.approx(1.0)
+    assert m["recall"] == pytest.approx(0.5)
+    assert m["specificity"] == pytest.approx(1.0)
+    assert m["balanced_accuracy"] == pytest.approx(0.75)
+    assert m["f1"] == pytest.approx(2 / 3)
+
+
+def test_youden_threshold_separates_a_separable_validation_set():
+    t = metrics.choose_threshold([0, 0, 1, 1], [0.1, 0.3, 0.6, 0.9])
+    assert 0.3 < t <= 0.6
+    assert metrics.threshold_metrics([0, 0, 1, 1], [0.1, 0.3, 0.6, 0.9], t)["balanced_accuracy"] == 1.0
+
+
+def test_threshold_falls_back_to_half_with_one_class():
+    assert metrics.choose_threshold([1, 1], [0.2, 0.9]) == 0.5
+
+
+def test_bootstrap_interval_contains_the_auc_and_is_repeatable():
+    rng = np.random.default_rng(1)
+    y = np.r_[np.zeros(40), np.ones(40)]
+    s = np.r_[rng.normal(0.4, 0.15, 40), rng.normal(0.6, 0.15, 40)]
+    low, high = metrics.bootstrap_auc_ci(y, s, n=300, seed=3)
+    assert low < metrics.roc_auc(y, s) < high
+    assert (low, high) == metrics.bootstrap_auc_ci(y, s, n=300, seed=3)
+
+
+def test_roc_curve_runs_from_origin_to_corner():
+    fpr, tpr, thr = metrics.roc_curve(Y, S)
+    assert (fpr[0], tpr[0], fpr[-1], tpr[-1]) == (0, 0, 1, 1)
+    assert np.isinf(thr[0])
+
+
+def test_uncertain_band_is_small_when_validation_is_separable():
+    assert metrics.uncertain_band([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9], 0.5) == pytest.approx(0.02)
