@@ -200,7 +200,7 @@ class ModelVersionSerializer(serializers.ModelSerializer):
 
 
 class ErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable, machine-readable: see docs/api.md.")
+    code = serializers.CharField(help_text="Stable, machine-readable: see the README, "Errors".")
     message = serializers.CharField()
     detail = serializers.JSONField(allow_null=True, required=False)
 
