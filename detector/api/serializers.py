@@ -200,7 +200,7 @@ class ModelVersionSerializer(serializers.ModelSerializer):
 
 
 class ErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable, machine-readable: see the README, "Errors".")
+    code = serializers.CharField(help_text="Stable, machine-readable: see the README's Errors table.")
     message = serializers.CharField()
     detail = serializers.JSONField(allow_null=True, required=False)
 

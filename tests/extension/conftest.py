@@ -15,10 +15,9 @@ import pytest
 
 from extension import build as extension_build
 from tests import media
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required",
+CHROMIUM_FLAGS = [*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required",
                   # lets CDP press the extension's toolbar button (Extensions.triggerAction)
                   "--enable-unsafe-extension-debugging"]
 CAPTURE_SECONDS = 3

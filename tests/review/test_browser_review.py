@@ -1,22 +1,18 @@
 """A staff user reviews a flagged analysis in headless Chromium; the owner then sees the staff label."""
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from tests.api.conftest import token_client
 from tests.api.factories import make_done, make_model
+from tests.browser import browser_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture
 def page(live_server):  # the browser closes before the live server, so no connection outlives it
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser.new_page()
-        browser.close()
+    with browser_page() as page:
+        yield page
 
 
 def test_staff_overturn_a_flagged_video_and_the_owner_sees_it(page, live_server, user, staff_user, client):

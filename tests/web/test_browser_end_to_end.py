@@ -5,38 +5,22 @@ $DEEPTRACE_SCREENSHOTS (default /tmp/screens) for a human look.
 """
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from detector.models import Analysis
+from tests.browser import browser_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 SCREENS = Path(os.environ.get("DEEPTRACE_SCREENSHOTS", "/tmp/screens"))
 
 
 @pytest.fixture
 def page():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed (run `make browser`).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1100, "height": 900})
-        try:
-            yield page
-        finally:
-            # ORM calls made while Playwright's loop runs get a connection of their own (asgiref's
-            # context-local connections); close it, or dropping the test database fails at the end.
-            connections.close_all()
-            browser.close()
+    with browser_page(viewport={"width": 1100, "height": 900}) as page:
+        yield page
 
 
 def sign_up(page, base):

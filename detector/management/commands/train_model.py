@@ -18,7 +18,7 @@ from .prepare_dataset import default_cache_dir
 
 
 class Command(BaseCommand):
-    help = "Train the ResNeXt + LSTM detector on a labelled video dataset (see README, "Training and evaluation")."
+    help = "Train the ResNeXt + LSTM detector on a labelled video dataset (see the README, Training and evaluation)."
 
     def add_arguments(self, parser):
         train.add_arguments(parser)
