@@ -150,7 +150,6 @@ CELERY_TASK_ROUTES = {
     "detector.tasks.analyze": {"queue": env_str("DEEPTRACE_ANALYSIS_QUEUE", "analysis")},
     "detector.tasks.send_webhook": {"queue": "default"},
 }
-CELERY_TASK_ALWAYS_EAGER = env_bool("DEEPTRACE_TASKS_EAGER", False)
 
 # --- API -------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

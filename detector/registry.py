@@ -13,19 +13,22 @@ from . import services
 from .models import ModelVersion
 
 
-def register_checkpoint(checkpoint_path, name):
-    """Create or update the ModelVersion `name` from a checkpoint. Raises ml.errors.CheckpointError."""
+def register_checkpoint(checkpoint_path, name=None):
+    """Create or update a ModelVersion from a checkpoint (default name: file stem and hash prefix).
+
+    Raises ml.errors.CheckpointError."""
     checkpoint_path = Path(checkpoint_path).resolve()
     checkpoint = load_checkpoint(checkpoint_path)
+    sha256 = file_sha256(checkpoint_path)  # hashing a 235 MB file costs; do it once
     card = {**checkpoint.get("extra", {}).get("card", {}), "provenance": checkpoint.get("provenance", {})}
     # The card names its plots relative to the run folder; the admin serves them by absolute path.
     card["plots"] = {label: _plot_path(checkpoint_path.parent, p) for label, p in card.get("plots", {}).items()}
     version, _ = ModelVersion.objects.update_or_create(
-        name=name,
+        name=name or f"{checkpoint_path.stem}-{sha256[:8]}",
         defaults={
             "backbone": checkpoint["config"]["backbone"],
             "checkpoint_path": str(checkpoint_path),
-            "checkpoint_sha256": file_sha256(checkpoint_path),
+            "checkpoint_sha256": sha256,
             "threshold": checkpoint["threshold"],
             "uncertain_band": checkpoint["uncertain_band"],
             "metrics": checkpoint.get("metrics", {}),

@@ -114,14 +114,9 @@ def run(analysis_id):
         _fail(analysis_id, "internal_error", INTERNAL_ERROR)
     else:
         save_result(analysis, model_version, result, time.monotonic() - started)
-    _after_finish(analysis_id)
-
-
-def _after_finish(analysis_id):
-    from .tasks import send_webhook
-
-    analysis = Analysis.objects.get(pk=analysis_id)
     if analysis.webhook_url:
+        from .tasks import send_webhook
+
         send_webhook.delay(analysis_id)
 
 

@@ -16,7 +16,6 @@ from ml.errors import VideoError, VideoTooLong
 from ml.results import VideoInfo
 
 ALLOWED_EXTENSIONS = {".mp4", ".m4v", ".mov", ".webm", ".avi", ".mkv"}
-ALLOWED_CONTAINERS = ("mp4", "mov", "webm", "mkv", "avi")
 
 
 class UploadRejected(Exception):

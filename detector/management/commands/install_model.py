@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from detector.registry import activate, register_checkpoint
 from ml.errors import CheckpointError
-from ml.weights import file_sha256, save_random_checkpoint
+from ml.weights import save_random_checkpoint
 
 
 class Command(BaseCommand):
@@ -32,12 +32,11 @@ class Command(BaseCommand):
         checkpoint_path = Path(path).expanduser().resolve()
         if not checkpoint_path.is_file():
             raise CommandError(f"No checkpoint at {checkpoint_path}.")
-        sha256 = file_sha256(checkpoint_path)
         try:
-            version = register_checkpoint(checkpoint_path, name or f"{checkpoint_path.stem}-{sha256[:8]}")
+            version = register_checkpoint(checkpoint_path, name)
         except CheckpointError as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(f"Registered {version.name} ({version.backbone}, sha256 {sha256[:12]}…).")
+        self.stdout.write(f"Registered {version.name} ({version.backbone}, sha256 {version.checkpoint_sha256[:12]}…).")
         if not no_activate:
             released = activate(version)
             self.stdout.write(f"Activated {version.name}; {released} waiting analyses queued.")
