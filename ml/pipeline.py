@@ -16,10 +16,11 @@ import cv2
 import numpy as np
 import torch
 
+from ml.decision import verdict_for
 from ml.faces import Face, FaceDetector, Track, build_tracks
 from ml.presets import preset_from_preprocessing
 from ml.results import (
-    FAKE, VERDICT_FAKE, VERDICT_NO_FACE, VERDICT_REAL, VERDICT_UNCERTAIN,
+    FAKE,
     AnalysisResult, AnalyzeOptions, FrameScore, TrackScore,
 )
 from ml.video import check_duration, probe, sample_frames
@@ -135,18 +136,6 @@ def _decision_rule(detector: Detector, options: AnalyzeOptions) -> tuple[float, 
     threshold = detector.threshold if options.threshold is None else options.threshold
     band = detector.uncertain_band if options.uncertain_band is None else options.uncertain_band
     return threshold, band
-
-
-def verdict_for(p_fake: float | None, threshold: float, band: float) -> tuple[str, float]:
-    """(verdict, confidence). Confidence is the probability of the verdict's class; for "uncertain",
-    that of the likelier class."""
-    if p_fake is None:
-        return VERDICT_NO_FACE, 0.0
-    if abs(p_fake - threshold) < band:
-        return VERDICT_UNCERTAIN, max(p_fake, 1 - p_fake)
-    if p_fake >= threshold:
-        return VERDICT_FAKE, p_fake
-    return VERDICT_REAL, 1 - p_fake
 
 
 def _result(info, sampled, faces_found, scored, rule, timings) -> AnalysisResult:

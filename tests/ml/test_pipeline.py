@@ -1,6 +1,7 @@
 import pytest
 
-from ml.pipeline import analyze, verdict_for
+from ml.decision import verdict_for
+from ml.pipeline import analyze
 from ml.results import AnalyzeOptions
 
 
