@@ -8,7 +8,10 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run test migrate bench extension browser clean
+SAMPLE ?= ../shared/data/ffpp-sample
+RELEASE ?= lite0-ffpp-$(shell date +%Y%m%d)
+
+.PHONY: install run test migrate published-model bench bench-train release-model extension browser clean
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,9 +31,13 @@ browser:
 migrate: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 
+# The newest published model (../shared/models, or DEEPTRACE_PUBLISHED_MODELS) when none is active.
+published-model: migrate
+	DJANGO_DEBUG=1 $(BIN)/python manage.py install_model --published --if-none-active
+
 # Web server and a Celery worker together; Ctrl-C stops both. SQLite and a filesystem broker unless
 # DATABASE_URL / REDIS_URL are set.
-run: migrate
+run: migrate published-model
 	@echo "DeepTrace on http://127.0.0.1:8000  (admin: $(BIN)/python manage.py createsuperuser; no model yet? $(BIN)/python manage.py install_model --random)"
 	DJANGO_DEBUG=1 $(BIN)/celery -A deepfake_site worker -Q analysis,default --concurrency 1 --loglevel INFO & \
 	worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
@@ -41,6 +48,17 @@ test: install browser
 
 bench: install
 	$(BIN)/python bench/analyze.py
+
+# Training throughput (crops/s, forward + backward) per backbone and input size, CPU and CUDA.
+bench-train: install
+	$(BIN)/python bench/train.py
+
+# The release candidate: 5-fold group cross-validation of the default recipe on the sample (its card's
+# measurement and threshold), then a model trained on every video. Publish it with
+# `manage.py publish_model var/release/$(RELEASE)`.
+release-model: install
+	DJANGO_DEBUG=1 $(BIN)/python manage.py train_model --data $(SAMPLE) --cv 5 --final --workers 2 \
+		--output var/release/$(RELEASE) $(TRAIN_ARGS)
 
 clean:
 	rm -rf var .pytest_cache

@@ -116,6 +116,8 @@ DEEPTRACE_DEFAULT_FRAMES = env_int("DEEPTRACE_DEFAULT_FRAMES", 20)
 DEEPTRACE_MIN_FRAMES = 10
 DEEPTRACE_MAX_FRAMES = 100
 DEEPTRACE_MODEL_DIR = Path(env_str("DEEPTRACE_MODEL_DIR", str(VAR_DIR / "models")))
+# Published models (a folder each: model.pt, card.json, model.pt.sha256); `make run` installs the newest.
+DEEPTRACE_PUBLISHED_MODELS = Path(env_str("DEEPTRACE_PUBLISHED_MODELS", str(BASE_DIR.parent / "shared" / "models")))
 DEEPTRACE_DEVICE = env_str("DEEPTRACE_DEVICE", "auto")  # auto | cpu | cuda | cuda:N
 
 # --- Celery ----------------------------------------------------------------------------------------

@@ -7,19 +7,25 @@ from pathlib import Path
 
 from django.db import transaction
 
-from ml.weights import file_sha256, load_checkpoint
+from ml.errors import CheckpointError
 
 from . import services
 from .models import ModelVersion
 
 
-def register_checkpoint(checkpoint_path, name=None):
+def register_checkpoint(checkpoint_path, name=None, expected_sha256=None):
     """Create or update a ModelVersion from a checkpoint (default name: file stem and hash prefix).
+    With `expected_sha256`, a file whose digest differs is refused before anything is stored.
 
     Raises ml.errors.CheckpointError."""
+    from ml.weights import file_sha256, load_checkpoint  # torch: only where a checkpoint is read
+
     checkpoint_path = Path(checkpoint_path).resolve()
+    sha256 = file_sha256(checkpoint_path)  # hashing a large file costs; do it once
+    if expected_sha256 and sha256 != expected_sha256.strip().lower():
+        raise CheckpointError(f"The model file {checkpoint_path} has SHA-256 {sha256}, not the expected "
+                              f"{expected_sha256.strip().lower()}: it was changed or damaged; refusing to install it.")
     checkpoint = load_checkpoint(checkpoint_path)
-    sha256 = file_sha256(checkpoint_path)  # hashing a 235 MB file costs; do it once
     card = {**checkpoint.get("extra", {}).get("card", {}), "provenance": checkpoint.get("provenance", {})}
     # The card names its plots relative to the run folder; the admin serves them by absolute path.
     card["plots"] = {label: _plot_path(checkpoint_path.parent, p) for label, p in card.get("plots", {}).items()}

@@ -1,10 +1,11 @@
-"""Face-crop sequence cache: each video decoded and searched for faces once, never in the training loop.
+"""Face-crop cache: each video decoded and searched for faces once, never in the training loop.
 
-One .npz per video under the cache folder, named by a key made of the file's identity (name, size,
-mtime) and the extraction settings, so changing a setting or the file re-extracts it and nothing else.
-An entry holds the main face track's crops (T, S, S, 3) uint8, their frame indices and boxes, and a
-JSON metadata string. A video with no face gets an entry too (zero crops, status "no_face"), so a
-resumed run skips it and the report still names it.
+An entry is what `ml.pipeline.find_face_tracks` returns for a video (every face track that counts,
+as serving sees them), with crops stored as JPEG (quality 94): a 224 px cache of the 157-clip sample
+at 32 frames is about 40 MB, small enough to copy to a GPU machine. One .npz per video, named by
+the file's identity (name, size, mtime) and the extraction settings, so changing either re-extracts
+that video and nothing else. A video with no face gets an entry too (no crops, status "no_face"),
+so a resumed run skips it and the report still names it.
 """
 
 from __future__ import annotations
@@ -15,32 +16,63 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from ml.datasets import Clip
+from ml.faces import FaceSettings
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+JPEG_QUALITY = 94
 
 
 @dataclass(frozen=True)
 class ExtractSettings:
-    frames: int = 20  # frames sampled per video
+    frames: int = 32  # frames sampled per video
     sampling: str = "spread"  # "spread" over the video, or the "first" N (the method's way)
-    crop_size: int = 112
-    margin: float = 0.3
-    detect_max_side: int = 640
+    faces: FaceSettings = field(default_factory=lambda: FaceSettings(crop_size=224))
 
 
 @dataclass
 class CacheEntry:
-    crops: np.ndarray  # (T, S, S, 3) uint8, the main face track in time order
-    frame_indices: np.ndarray  # (T,)
-    meta: dict  # status ("ok" | "no_face" | "error"), message, source path, settings
+    jpegs: list[bytes]  # one per face, all tracks, in (track, time) order
+    track: np.ndarray  # (N,) track id of each face
+    frame_index: np.ndarray  # (N,)
+    timestamp: np.ndarray  # (N,) seconds
+    box: np.ndarray  # (N, 4) full-resolution pixels
+    meta: dict  # status ("ok" | "no_face" | "error"), message, source, settings, frames_sampled, ...
+
+    def __len__(self) -> int:
+        return len(self.jpegs)
+
+    def track_ids(self) -> list[int]:
+        return sorted(set(self.track.tolist()))
+
+    def main_track(self) -> np.ndarray:
+        """Indices of the faces of the longest track (what training learns from)."""
+        ids, counts = np.unique(self.track, return_counts=True)
+        return np.flatnonzero(self.track == ids[np.argmax(counts)])
+
+
+def decode_jpegs(jpegs: list[bytes]) -> np.ndarray:
+    """(N, S, S, 3) RGB uint8."""
+    return np.stack([cv2.cvtColor(cv2.imdecode(np.frombuffer(b, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+                     for b in jpegs])
+
+
+def encode_jpeg(rgb: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError("Could not encode a face crop as JPEG.")
+    return buf.tobytes()
+
+
+# --- Files -----------------------------------------------------------------------------------------
 
 
 def cache_key(path: str | os.PathLike, settings: ExtractSettings) -> str:
@@ -56,16 +88,22 @@ def entry_path(cache_dir: str | os.PathLike, path: str | os.PathLike, settings: 
 
 def read_entry(file: str | os.PathLike) -> CacheEntry:
     with np.load(file, allow_pickle=False) as z:
-        return CacheEntry(z["crops"], z["frame_indices"], json.loads(str(z["meta"])))
+        blob, offsets = z["jpeg"], z["offsets"]
+        jpegs = [blob[offsets[i] : offsets[i + 1]].tobytes() for i in range(len(offsets) - 1)]
+        return CacheEntry(jpegs, z["track"], z["frame_index"], z["timestamp"], z["box"], json.loads(str(z["meta"])))
 
 
 def write_entry(file: Path, entry: CacheEntry) -> None:
     """Atomic: a run killed mid-write leaves no half entry for the resumed run to trust."""
     file.parent.mkdir(parents=True, exist_ok=True)
+    sizes = [len(b) for b in entry.jpegs]
+    blob = np.frombuffer(b"".join(entry.jpegs), np.uint8)
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=f".{file.stem}.", suffix=".npz")
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, crops=entry.crops, frame_indices=entry.frame_indices, meta=json.dumps(entry.meta))
+            np.savez(f, jpeg=blob, offsets=offsets, track=entry.track, frame_index=entry.frame_index,
+                     timestamp=entry.timestamp, box=entry.box, meta=json.dumps(entry.meta))
         os.replace(tmp, file)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -76,45 +114,28 @@ def write_entry(file: Path, entry: CacheEntry) -> None:
 
 
 def extract_clip(path: str | os.PathLike, settings: ExtractSettings, face_detector) -> CacheEntry:
-    """Sample frames, detect faces, keep the main track (the one seen in most frames)."""
-    from ml.faces import Face, build_tracks
-    from ml.video import probe, sample_frames
+    """The face tracks serving would score (ml.pipeline.find_face_tracks), crops as JPEG."""
+    from ml.pipeline import find_face_tracks
 
-    info = probe(path)
-    frames = list(sample_frames(path, settings.frames, settings.sampling, info))
-    detections = face_detector.detect([rgb for _, _, rgb in frames], settings.detect_max_side)
-    faces = [
-        Face(pos, index, ts, d.box, d.probability, None)
-        for pos, ((index, ts, _), dets) in enumerate(zip(frames, detections))
-        for d in dets
-    ]
-    meta = {"source": str(path), "settings": asdict(settings), "frames_sampled": len(frames),
-            "faces_found": len(faces), "fps": info.fps, "width": info.width, "height": info.height}
-    tracks = build_tracks(faces, (info.width, info.height))
-    if not tracks:
-        return _empty(settings, {**meta, "status": "no_face", "message": "no face found"})
-    main = max(tracks, key=lambda t: (len(t.faces), sum(_area(f.box) for f in t.faces)))
-    crops = [face_detector.crop_faces(frames[f.frame_pos][2], [_as_detection(f)])[0] for f in main.faces]
+    found = find_face_tracks(path, settings.frames, settings.sampling, face_detector)
+    faces = [(t.id, f) for t in found.tracks for f in t.faces]
+    meta = {"source": str(path), "settings": asdict(settings), "frames_sampled": found.frames_sampled,
+            "faces_found": found.faces_found, "fps": found.video.fps, "width": found.video.width,
+            "height": found.video.height, "tracks": len(found.tracks),
+            "status": "ok" if faces else "no_face", "message": "" if faces else "no face found"}
     return CacheEntry(
-        crops=np.stack(crops).astype(np.uint8),
-        frame_indices=np.array([f.frame_index for f in main.faces], dtype=np.int64),
-        meta={**meta, "status": "ok", "tracks": len(tracks), "track_length": len(main.faces)},
+        jpegs=[encode_jpeg(f.crop) for _, f in faces],
+        track=np.array([t for t, _ in faces], np.int32),
+        frame_index=np.array([f.frame_index for _, f in faces], np.int64),
+        timestamp=np.array([f.timestamp_s for _, f in faces], np.float32),
+        box=np.array([f.box for _, f in faces], np.float32).reshape(-1, 4),
+        meta=meta,
     )
 
 
-def _as_detection(face):
-    from ml.faces import Detection
-
-    return Detection(face.box, face.probability)
-
-
-def _area(box) -> float:
-    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
-
-
-def _empty(settings: ExtractSettings, meta: dict) -> CacheEntry:
-    s = settings.crop_size
-    return CacheEntry(np.zeros((0, s, s, 3), np.uint8), np.zeros((0,), np.int64), meta)
+def _empty(meta: dict) -> CacheEntry:
+    return CacheEntry([], np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0, np.float32),
+                      np.zeros((0, 4), np.float32), meta)
 
 
 # --- Preparing a whole dataset ---------------------------------------------------------------------
@@ -123,15 +144,14 @@ def _empty(settings: ExtractSettings, meta: dict) -> CacheEntry:
 _worker_detector = None
 
 
-def _init_worker(device: str, settings: ExtractSettings) -> None:
+def _init_worker(device: str, settings: ExtractSettings, threads: int = 1) -> None:
     global _worker_detector
     import torch
 
-    torch.set_num_threads(1)  # one core per worker process; parallelism comes from the processes
+    torch.set_num_threads(threads)  # parallelism comes from the processes
     from ml.faces import FaceDetector
 
-    _worker_detector = FaceDetector(device, margin=settings.margin, crop_size=settings.crop_size,
-                                    detect_max_side=settings.detect_max_side)
+    _worker_detector = FaceDetector.from_settings(settings.faces, device)
 
 
 def _prepare_one(job: tuple[str, str, ExtractSettings]) -> dict:
@@ -139,10 +159,9 @@ def _prepare_one(job: tuple[str, str, ExtractSettings]) -> dict:
     try:
         entry = extract_clip(path, settings, _worker_detector)
     except Exception as exc:  # a damaged video is reported and skipped, never stops the run
-        entry = _empty(settings, {"source": path, "status": "error", "message": f"{exc.__class__.__name__}: {exc}"})
+        entry = _empty({"source": path, "status": "error", "message": f"{exc.__class__.__name__}: {exc}"})
     write_entry(Path(out), entry)
-    return {"path": path, "status": entry.meta["status"], "message": entry.meta.get("message", ""),
-            "crops": int(len(entry.crops))}
+    return {"path": path, "status": entry.meta["status"], "message": entry.meta.get("message", ""), "crops": len(entry)}
 
 
 def prepare_cache(
@@ -153,7 +172,7 @@ def prepare_cache(
     device: str = "cpu",
     progress: bool = True,
 ) -> dict:
-    """Extract every clip not cached yet; return a report {cached, extracted, no_face, errors}."""
+    """Extract every clip not cached yet; return a report {clips, cached, extracted, no_face, errors}."""
     clips = list(clips)
     jobs, cached = [], 0
     for clip in clips:
@@ -163,20 +182,19 @@ def prepare_cache(
         else:
             jobs.append((clip.path, str(out), settings))
     results = list(_run_jobs(jobs, workers, device, settings, progress))
-    report = {
+    return {
         "clips": len(clips),
         "cached": cached,
         "extracted": sum(r["status"] == "ok" for r in results),
         "no_face": [r["path"] for r in results if r["status"] == "no_face"],
         "errors": {r["path"]: r["message"] for r in results if r["status"] == "error"},
     }
-    return report
 
 
 def _run_jobs(jobs, workers: int, device: str, settings: ExtractSettings, progress: bool):
     bar = _bar(len(jobs), progress)
     if workers <= 1 or len(jobs) <= 1:
-        _init_worker(device, settings)
+        _init_worker(device, settings, threads=max(1, os.cpu_count() or 1))
         for job in jobs:
             yield _prepare_one(job)
             bar.update(1)
@@ -197,11 +215,12 @@ def _bar(total: int, enabled: bool):
     return tqdm(total=total, desc="faces", unit="video", disable=not enabled)
 
 
-def load_clip_crops(cache_dir: str | os.PathLike, clip: Clip, settings: ExtractSettings) -> CacheEntry | None:
+def load_entry(cache_dir: str | os.PathLike, clip: Clip, settings: ExtractSettings) -> CacheEntry | None:
     """The cached entry of `clip`, or None when it was never extracted."""
     file = entry_path(cache_dir, clip.path, settings)
     return read_entry(file) if file.is_file() else None
 
 
 def settings_from_dict(d: dict) -> ExtractSettings:
-    return ExtractSettings(**{k: d[k] for k in ExtractSettings.__dataclass_fields__ if k in d})
+    faces = FaceSettings.from_dict(d.get("faces") or {})
+    return ExtractSettings(frames=d.get("frames", 32), sampling=d.get("sampling", "spread"), faces=faces)

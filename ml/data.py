@@ -1,9 +1,8 @@
-"""Torch datasets over the face-crop cache: crop sequences (through the train/eval presets) for
-fine-tuning, and cached backbone features for training with a frozen (part of the) backbone.
+"""Training and evaluation data from the face-crop cache (ml/cache.py).
 
-Every item is one video: (sequence, label). Sequences are cut or cycled to a fixed length so they
-batch; a training item takes a random evenly-spaced subset of the video's crops, an eval item the
-fixed evenly-spaced one.
+A `CachedVideo` holds one video's cache entry with its crops decoded once, up front, so no JPEG is
+decoded inside the training loop. Training learns from the video's main face track; evaluation
+scores every track that counts, through the same function serving uses (ml.pipeline.score_tracks).
 """
 
 from __future__ import annotations
@@ -15,25 +14,40 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ml.cache import ExtractSettings, load_clip_crops
+from ml.cache import CacheEntry, ExtractSettings, decode_jpegs, load_entry
 from ml.datasets import Clip
+from ml.faces import Face, Track
 
 
 @dataclass
-class CachedClip:
+class CachedVideo:
     clip: Clip
-    crops: np.ndarray  # (T, S, S, 3) uint8
+    entry: CacheEntry
+    crops: np.ndarray  # (N, S, S, 3) uint8, every face of the entry, decoded
+
+    @property
+    def main_crops(self) -> np.ndarray:
+        return self.crops[self.entry.main_track()]
+
+    def tracks(self) -> list[Track]:
+        """The entry's face tracks, as ml.pipeline.find_face_tracks returned them."""
+        e = self.entry
+        tracks: dict[int, Track] = {}
+        for i, tid in enumerate(e.track.tolist()):
+            face = Face(i, int(e.frame_index[i]), float(e.timestamp[i]), tuple(e.box[i].tolist()), 1.0, self.crops[i])
+            tracks.setdefault(tid, Track(tid)).faces.append(face)
+        return [tracks[t] for t in sorted(tracks)]
 
 
-def load_cached(clips: Sequence[Clip], cache_dir, settings: ExtractSettings) -> tuple[list[CachedClip], list[Clip]]:
-    """(clips with at least one face crop, clips left out: not cached or no face)."""
+def load_cached(clips: Sequence[Clip], cache_dir, settings: ExtractSettings) -> tuple[list[CachedVideo], list[Clip]]:
+    """(videos with at least one face, clips left out: not cached or no face)."""
     kept, left_out = [], []
     for clip in clips:
-        entry = load_clip_crops(cache_dir, clip, settings)
-        if entry is None or len(entry.crops) == 0:
+        entry = load_entry(cache_dir, clip, settings)
+        if entry is None or len(entry) == 0:
             left_out.append(clip)
         else:
-            kept.append(CachedClip(clip, entry.crops))
+            kept.append(CachedVideo(clip, entry, decode_jpegs(entry.jpegs)))
     return kept, left_out
 
 
@@ -52,38 +66,20 @@ def pick_frames(available: int, frames: int, rng: np.random.Generator | None = N
 
 
 class CropSequences(Dataset):
-    """(T, 3, S, S) float tensors through a preset, and the label (0 real, 1 fake)."""
+    """(T, 3, S, S) float tensors of each video's main track through a preset, and the label."""
 
-    def __init__(self, items: Sequence[CachedClip], frames: int, preset: Callable, train: bool, seed: int = 0):
+    def __init__(self, items: Sequence[CachedVideo], frames: int, preset: Callable, train: bool, seed: int = 0):
         self.items, self.frames, self.preset, self.train = list(items), frames, preset, train
+        self.crops = [item.main_crops for item in self.items]
         self.rng = np.random.default_rng(seed)
 
     def __len__(self) -> int:
         return len(self.items)
 
     def __getitem__(self, i: int):
-        item = self.items[i]
-        idx = pick_frames(len(item.crops), self.frames, self.rng if self.train else None)
-        return self.preset([item.crops[j] for j in idx]), item.clip.target
-
-
-class FeatureSequences(Dataset):
-    """Cached features (T, ...) of each video, as computed by a frozen backbone prefix; `variants`
-    holds one tensor per augmentation (e.g. plain and mirrored), a training item picks one."""
-
-    def __init__(self, variants: Sequence[Sequence[torch.Tensor]], labels: Sequence[int], frames: int,
-                 train: bool, seed: int = 0):
-        self.variants, self.labels, self.frames, self.train = variants, list(labels), frames, train
-        self.rng = np.random.default_rng(seed)
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __getitem__(self, i: int):
-        options = self.variants[i]
-        feats = options[int(self.rng.integers(len(options)))] if self.train else options[0]
-        idx = pick_frames(len(feats), self.frames, self.rng if self.train else None)
-        return feats[torch.from_numpy(idx)].float(), self.labels[i]
+        crops = self.crops[i]
+        idx = pick_frames(len(crops), self.frames, self.rng if self.train else None)
+        return self.preset([crops[j] for j in idx]), self.items[i].clip.target
 
 
 def class_weights(labels: Sequence[int], num_classes: int = 2) -> torch.Tensor:

@@ -1,6 +1,6 @@
 """Video-level evaluation of a checkpoint on a labelled dataset, with per-method and per-compression
-breakdowns. Scores come from the cached main face track of each video, through the eval preset and
-the whole model, exactly as `ml.pipeline` scores a track.
+breakdowns. Each video is scored from its cached face tracks by `ml.pipeline.score_tracks`, the function serving
+uses, and the most suspicious track wins, as in `ml.pipeline.analyze`.
 
     python -m ml.evaluate --model var/runs/x/model.pt --data ../shared/data/ffpp-sample --split var/runs/x/split.json
 """
@@ -16,25 +16,21 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import torch
-
 from ml import metrics
-from ml.data import CachedClip
+from ml.data import CachedVideo
 
 log = logging.getLogger(__name__)
 
 
-@torch.inference_mode()
-def score_clips(model, items: Sequence[CachedClip], preset, device: str, progress: bool = False) -> np.ndarray:
-    """P(fake) per video from all its cached crops (one sequence per video, as the pipeline does)."""
+def score_videos(detector, items: Sequence[CachedVideo], progress: bool = False) -> np.ndarray:
+    """P(fake) per video: every cached face track through ml.pipeline.score_tracks, and the most
+    suspicious track wins, exactly as `analyze` decides."""
     from tqdm import tqdm
 
-    model.eval()
-    scores = []
-    for item in tqdm(items, desc="scoring", unit="video", disable=not progress):
-        x = preset(list(item.crops)).unsqueeze(0).to(device)
-        logits = model(x).logits.float()
-        scores.append(torch.softmax(logits, dim=-1)[0, 1].item())
+    from ml.pipeline import score_tracks
+
+    scores = [max(s.fake_probability for s in score_tracks(item.tracks(), detector))
+              for item in tqdm(items, desc="scoring", unit="video", leave=False, disable=not progress)]
     return np.array(scores, dtype=np.float64)
 
 
@@ -105,7 +101,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("manifest", "folders", "ffpp", "celebdf", "dfdc"), default=None)
     p.add_argument("--split", help="a run's split.json: evaluate its test side only")
     p.add_argument("--cache-dir", default="var/cache/faces")
-    p.add_argument("--extract-frames", type=int, default=20, help="frames sampled per video for the cache")
+    p.add_argument("--extract-frames", type=int, default=32, help="frames sampled per video for the cache")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--device", default=None)
     p.add_argument("--threshold", type=float, default=None, help="default: the checkpoint's")
@@ -122,7 +118,7 @@ def run(args: argparse.Namespace) -> dict:
     from ml.cache import ExtractSettings, prepare_cache
     from ml.data import load_cached
     from ml.datasets import load_dataset
-    from ml.presets import preset_from_preprocessing
+    from ml.presets import face_settings_of
     from ml.splits import load_split
     from ml.weights import load_detector
 
@@ -130,12 +126,12 @@ def run(args: argparse.Namespace) -> dict:
     clips = load_dataset(args.data, args.format)
     if args.split:
         clips = load_split(args.split, clips)[1]
-    settings = ExtractSettings(frames=args.extract_frames)
+    # Faces cut as the checkpoint says its training faces were.
+    settings = ExtractSettings(frames=args.extract_frames, faces=face_settings_of(detector.preprocessing))
     prep = prepare_cache(clips, args.cache_dir, settings, workers=args.workers, progress=not args.quiet)
     items, left_out = load_cached(clips, args.cache_dir, settings)
     labels = np.array([i.clip.target for i in items])
-    scores = score_clips(detector.model, items, preset_from_preprocessing(detector.preprocessing),
-                         detector.device, progress=not args.quiet)
+    scores = score_videos(detector, items, progress=not args.quiet)
     threshold = detector.threshold if args.threshold is None else args.threshold
     report = full_report(items, labels, scores, threshold, bootstrap=args.bootstrap)
     report["left_out"] = [c.path for c in left_out]

@@ -6,13 +6,32 @@ MTCNN's weights ship inside the facenet-pytorch wheel, so nothing is downloaded.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import cv2
 import numpy as np
 import torch
 
 Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in full-resolution pixels
+
+
+@dataclass(frozen=True)
+class FaceSettings:
+    """How faces are found and cut. A checkpoint records these (preprocessing["faces"]) and the
+    pipeline builds its FaceDetector from them, so serving cuts faces exactly as training did."""
+
+    crop_size: int = 112  # crops are cut at this size; the model's preset then resizes to its input
+    margin: float = 0.3  # share of the face box added around it
+    detect_max_side: int = 640  # frames are downscaled to this for MTCNN; crops come from full size
+    min_probability: float = 0.9
+    min_face_size: int = 24  # in full-resolution pixels
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "FaceSettings":
+        return cls(**{f.name: d[f.name] for f in fields(cls) if f.name in d})
 
 
 @dataclass(frozen=True)
@@ -65,6 +84,15 @@ class FaceDetector:
         self.crop_size = crop_size
         self.detect_max_side = detect_max_side
         self.batch_size = batch_size
+
+    @classmethod
+    def from_settings(cls, settings: FaceSettings, device: str | torch.device = "cpu") -> "FaceDetector":
+        return cls(device, min_probability=settings.min_probability, min_face_size=settings.min_face_size,
+                   margin=settings.margin, crop_size=settings.crop_size, detect_max_side=settings.detect_max_side)
+
+    @property
+    def settings(self) -> FaceSettings:
+        return FaceSettings(self.crop_size, self.margin, self.detect_max_side, self.min_probability, self.min_face_size)
 
     def detect(self, images: Sequence[np.ndarray], max_side: int | None = None) -> list[list[Detection]]:
         """Faces in each RGB image (all the same size), boxes in full-resolution pixels."""

@@ -1,11 +1,12 @@
-"""ResNeXt + LSTM deepfake detector ("Deepfake detection using ResNeXt and LSTM").
+"""The detector: a frame encoder (ResNeXt or EfficientNet-Lite, see ml/backbones.py) into an LSTM
+("Deepfake detection using ResNeXt and LSTM").
 
 A config dataclass and the module built from it; no file I/O and no device picking (see weights.py).
 
-Per frame, a torchvision ResNeXt without its classifier gives a 2048-d vector (global average pool).
-An LSTM reads the sequence; the head (LeakyReLU -> Dropout -> Linear) is applied, as in the method, to
-the mean of the LSTM outputs over time for the sequence's logits, and also to each step's output for a
-per-frame timeline. The LSTM runs forwards, so step t's logits have seen frames 0..t only.
+Per frame, the backbone gives a pooled feature vector. An LSTM (2048 hidden) reads the sequence; the
+head (LeakyReLU -> Dropout 0.4 -> Linear to two classes) is applied, as in the method, to the mean of
+the LSTM outputs over time for the sequence's logits, and also to each step's output for a per-frame
+timeline. The LSTM runs forwards, so step t's logits have seen frames 0..t only.
 """
 
 from __future__ import annotations
@@ -15,19 +16,23 @@ from typing import NamedTuple
 
 import torch
 from torch import nn
-from torchvision import models
 
-BACKBONES = ("resnext50_32x4d", "resnext101_32x8d")
+from ml import backbones
+from ml.backbones import BACKBONES  # noqa: F401  (re-exported: the names a config may use)
 
 
 @dataclass
 class ModelConfig:
-    backbone: str = "resnext50_32x4d"  # or "resnext101_32x8d"
+    backbone: str = "resnext50_32x4d"  # see ml.backbones.BACKBONES
     lstm_hidden: int = 2048
     lstm_layers: int = 1
     dropout: float = 0.4
     num_classes: int = 2  # index 0 = real, 1 = fake
-    feature_dim: int = 2048  # what the backbone's pooled output gives; both ResNeXts give 2048
+    feature_dim: int = 0  # 0: what the backbone gives (filled in)
+
+    def __post_init__(self):
+        if not self.feature_dim:
+            self.feature_dim = backbones.spec(self.backbone).feature_dim
 
 
 class DetectorOutput(NamedTuple):
@@ -35,24 +40,11 @@ class DetectorOutput(NamedTuple):
     step_logits: torch.Tensor  # (B, T, num_classes), the head applied at each step
 
 
-def build_backbone(name: str) -> nn.Module:
-    """A torchvision ResNeXt whose forward returns pooled features (N, 2048), never downloading.
-
-    Only `fc` is replaced: torchvision's avgpool already is AdaptiveAvgPool2d(1), and keeping the
-    module names lets ImageNet state dicts load as they are.
-    """
-    if name not in BACKBONES:
-        raise ValueError(f"Unknown backbone {name!r}; choose one of {', '.join(BACKBONES)}.")
-    net = getattr(models, name)(weights=None)
-    net.fc = nn.Identity()
-    return net
-
-
 class DeepfakeDetector(nn.Module):
     def __init__(self, config: ModelConfig):
         super().__init__()
         self.config = config
-        self.backbone = build_backbone(config.backbone)
+        self.backbone = backbones.build(config.backbone)
         self.lstm = nn.LSTM(
             config.feature_dim,
             config.lstm_hidden,
@@ -68,16 +60,19 @@ class DeepfakeDetector(nn.Module):
         """(B, T, 3, H, W) images -> (B, T, feature_dim) backbone features."""
         b, t = x.shape[:2]
         feats = self.backbone(x.flatten(0, 1))
-        return feats.view(b, t, -1)
+        return feats.reshape(b, t, -1)
 
     def classify_features(self, feats: torch.Tensor) -> DetectorOutput:
-        """(B, T, feature_dim) features -> sequence and per-step logits. Training on cached
-        features of a frozen backbone calls this directly."""
-        steps, _ = self.lstm(feats)
+        """(B, T, feature_dim) features -> sequence and per-step logits."""
+        steps, _ = self.lstm(feats.float())
         return DetectorOutput(self._head(steps.mean(dim=1)), self._head(steps))
 
     def forward(self, x: torch.Tensor) -> DetectorOutput:
         return self.classify_features(self.encode_frames(x))
+
+    def head_parameters(self):
+        """Everything but the backbone: the LSTM and the classifier (they train at a higher rate)."""
+        return [p for name, p in self.named_parameters() if not name.startswith("backbone.")]
 
     def _head(self, h: torch.Tensor) -> torch.Tensor:
         return self.fc(self.dropout(self.act(h)))

@@ -1,5 +1,11 @@
 """analyze(path, detector, options) -> AnalysisResult: the whole detection, end to end.
 
+Two steps, each one function, shared with training and evaluation so they see what serving sees:
+- `find_face_tracks`: sample frames, find faces with MTCNN (settings from the checkpoint), link them
+  into tracks and keep the tracks that count. The face-crop cache (ml/cache.py) stores its output.
+- `score_tracks`: each track through the detector in sequences of the checkpoint's length.
+The most suspicious track decides the verdict (ml/decision.py).
+
 Frames stream from the decoder in batches; each batch goes through MTCNN and is reduced to its face
 crops at once, so memory holds one batch of full-size frames, whatever the video's length.
 """
@@ -11,18 +17,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 import torch
 
 from ml.decision import verdict_for
-from ml.faces import Face, FaceDetector, Track, build_tracks
-from ml.presets import preset_from_preprocessing
-from ml.results import (
-    FAKE,
-    AnalysisResult, AnalyzeOptions, FrameScore, TrackScore,
-)
+from ml.faces import Face, FaceDetector, FaceSettings, Track, build_tracks
+from ml.presets import face_settings_of, preset_from_preprocessing
+from ml.results import FAKE, AnalysisResult, AnalyzeOptions, FrameScore, TrackScore, VideoInfo
 from ml.video import check_duration, probe, sample_frames
 from ml.weights import Detector
 
@@ -31,9 +35,25 @@ Progress = Callable[[str, float], None]
 # detection; it decides the verdict only when it is all there is.
 MIN_TRACK_FRACTION = 0.2
 JPEG_QUALITY = 90
+ENCODE_BATCH = 64  # crops per backbone forward pass
 
-_face_detectors: dict[str, FaceDetector] = {}
+_face_detectors: dict[tuple, FaceDetector] = {}
 _face_detectors_lock = threading.Lock()
+
+
+@dataclass
+class FaceTracks:
+    video: VideoInfo
+    frames_sampled: int
+    faces_found: int
+    tracks: list[Track]  # those that count, in track-id order
+
+
+@dataclass
+class ScoredTrack:
+    track: Track
+    fake_probability: float  # the sequence's, averaged over its sequences
+    step_probabilities: list[float] = field(default_factory=list)  # one per face, in time order
 
 
 def analyze(
@@ -47,47 +67,69 @@ def analyze(
     report = progress or (lambda stage, fraction: None)
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    settings = face_settings_of(detector.preprocessing)
+    face_detector = face_detector or cached_face_detector(detector.device, settings)
+    found = find_face_tracks(path, options.frames, options.sampling, face_detector, report, timings,
+                             max_duration_s=options.max_duration_s, detect_max_side=options.detect_max_side)
+    with _timed(timings, "scoring"):
+        scored = score_tracks(found.tracks, detector, report)
+    timings["total"] = time.perf_counter() - started
+    return _result(found, scored, _decision_rule(detector, options), timings)
 
+
+def cached_face_detector(device: str, settings: FaceSettings | None = None) -> FaceDetector:
+    """One FaceDetector per device and settings per process: MTCNN is loaded once, not per video."""
+    settings = settings or FaceSettings()
+    key = (str(device), settings)
+    with _face_detectors_lock:
+        if key not in _face_detectors:
+            _face_detectors[key] = FaceDetector.from_settings(settings, device)
+        return _face_detectors[key]
+
+
+# --- Faces -----------------------------------------------------------------------------------------
+
+
+def find_face_tracks(path, frames: int, sampling: str, face_detector: FaceDetector, progress: Progress | None = None,
+                     timings: dict | None = None, *, max_duration_s: float | None = None,
+                     detect_max_side: int | None = None) -> FaceTracks:
+    """Probe, sample `frames` frames, detect and crop faces, and keep the face tracks that count."""
+    report = progress or (lambda stage, fraction: None)
+    timings = {} if timings is None else timings
     with _timed(timings, "probing"):
         report("probing", 0.0)
         info = probe(path)
-        check_duration(info, options.max_duration_s)
+        check_duration(info, max_duration_s)
         report("probing", 1.0)
-    faces, sampled = _detect_faces(path, info, options, face_detector or cached_face_detector(detector.device), report, timings)
+    faces, sampled = _detect_faces(path, info, frames, sampling, face_detector, detect_max_side, report, timings)
     tracks = build_tracks(faces, (info.width, info.height))
-    with _timed(timings, "scoring"):
-        scored = _score_tracks(_tracks_that_count(tracks, sampled), detector, report)
-    timings["total"] = time.perf_counter() - started
-    return _result(info, sampled, len(faces), scored, _decision_rule(detector, options), timings)
+    return FaceTracks(info, sampled, len(faces), _tracks_that_count(tracks, sampled))
 
 
-def cached_face_detector(device: str) -> FaceDetector:
-    """One FaceDetector per device per process: MTCNN is loaded once, not per video."""
-    with _face_detectors_lock:
-        if device not in _face_detectors:
-            _face_detectors[device] = FaceDetector(device)
-        return _face_detectors[device]
-
-
-# --- Stages --------------------------------------------------------------------------------------
-
-
-def _detect_faces(path, info, options, face_detector, report, timings) -> tuple[list[Face], int]:
+def _detect_faces(path, info, frames, sampling, face_detector, max_side, report, timings) -> tuple[list[Face], int]:
     """Sample frames and detect faces batch by batch; return the faces and how many frames were read."""
     timings.setdefault("sampling", 0.0)
     timings.setdefault("detecting", 0.0)
     faces: list[Face] = []
     sampled = 0
-    for batch in _batches(sample_frames(path, options.frames, options.sampling, info), options.batch_size, timings):
+    decoded = _reporting(sample_frames(path, frames, sampling, info), frames, report)
+    for batch in _batches(decoded, face_detector.batch_size, timings):
         with _timed(timings, "detecting"):
-            detections = face_detector.detect([rgb for _, _, rgb in batch], options.detect_max_side)
+            detections = face_detector.detect([rgb for _, _, rgb in batch], max_side)
             for pos, ((index, ts, rgb), dets) in enumerate(zip(batch, detections), start=sampled):
                 crops = face_detector.crop_faces(rgb, dets)
                 faces.extend(Face(pos, index, ts, d.box, d.probability, c) for d, c in zip(dets, crops))
         sampled += len(batch)
-        report("sampling", min(1.0, sampled / max(options.frames, 1)))
-        report("detecting", min(1.0, sampled / max(options.frames, 1)))
+        report("detecting", min(1.0, sampled / max(frames, 1)))
     return faces, sampled
+
+
+def _reporting(frames: Iterator, wanted: int, report: Progress) -> Iterator:
+    """Pass frames through, reporting each one: decoding a 1080p clip takes seconds, and a bar that
+    moves only per batch looks stuck."""
+    for n, frame in enumerate(frames, start=1):
+        report("sampling", min(1.0, n / max(wanted, 1)))
+        yield frame
 
 
 def _batches(frames: Iterator, size: int, timings: dict) -> Iterator[list]:
@@ -114,19 +156,39 @@ def _tracks_that_count(tracks: list[Track], sampled: int) -> list[Track]:
     return [max(tracks, key=lambda t: len(t.faces))]
 
 
-def _score_tracks(tracks: list[Track], detector: Detector, report) -> list[tuple[Track, float, list[float]]]:
-    """(track, sequence fake probability, per-face fake probabilities) for each track."""
+# --- Scoring ---------------------------------------------------------------------------------------
+
+
+def score_tracks(tracks: list[Track], detector: Detector, progress: Progress | None = None) -> list[ScoredTrack]:
+    """Score each track: its crops are encoded once, then read by the LSTM as interleaved sequences of
+    about the checkpoint's length, each spanning the whole track as the training sequences did."""
+    report = progress or (lambda stage, fraction: None)
     preset = preset_from_preprocessing(detector.preprocessing)
+    length = int(detector.preprocessing.get("frames") or 20)
     scored = []
     for k, track in enumerate(tracks):
-        x = preset([f.crop for f in track.faces]).unsqueeze(0).to(detector.device)
-        with torch.inference_mode():
-            out = detector.model(x)
-        seq = torch.softmax(out.logits.float(), dim=-1)[0, FAKE].item()
-        steps = torch.softmax(out.step_logits.float(), dim=-1)[0, :, FAKE].tolist()
-        scored.append((track, seq, steps))
+        scored.append(_score_track(track, detector, preset, length))
         report("scoring", (k + 1) / len(tracks))
     return scored
+
+
+@torch.inference_mode()
+def _score_track(track: Track, detector: Detector, preset, length: int) -> ScoredTrack:
+    model, device = detector.model, detector.device
+    x = preset([f.crop for f in track.faces])
+    feats = torch.cat([model.encode_frames(x[i : i + ENCODE_BATCH].unsqueeze(0).to(device))[0]
+                       for i in range(0, len(x), ENCODE_BATCH)])
+    n = len(track.faces)
+    chunks = max(1, round(n / length))
+    steps = [0.0] * n
+    sequence_probs = []
+    for c in range(chunks):
+        idx = list(range(c, n, chunks))
+        out = model.classify_features(feats[idx].unsqueeze(0))
+        sequence_probs.append(torch.softmax(out.logits.float(), -1)[0, FAKE].item())
+        for i, p in zip(idx, torch.softmax(out.step_logits.float(), -1)[0, :, FAKE].tolist()):
+            steps[i] = p
+    return ScoredTrack(track, float(np.mean(sequence_probs)), steps)
 
 
 # --- Result --------------------------------------------------------------------------------------
@@ -138,19 +200,21 @@ def _decision_rule(detector: Detector, options: AnalyzeOptions) -> tuple[float, 
     return threshold, band
 
 
-def _result(info, sampled, faces_found, scored, rule, timings) -> AnalysisResult:
-    p_fake = max((p for _, p, _ in scored), default=None)
+def _result(found: FaceTracks, scored: list[ScoredTrack], rule, timings) -> AnalysisResult:
+    p_fake = max((s.fake_probability for s in scored), default=None)
     verdict, confidence = verdict_for(p_fake, *rule)
     return AnalysisResult(
         verdict=verdict,
         confidence=confidence,
         fake_probability=p_fake,
-        frames_sampled=sampled,
-        faces_found=faces_found,
-        video=info,
-        tracks=[TrackScore(t.id, p, len(t.faces)) for t, p, _ in scored],
-        frames=[_frame_score(t.id, f, p) for t, _, steps in scored for f, p in zip(t.faces, steps)],
+        frames_sampled=found.frames_sampled,
+        faces_found=found.faces_found,
+        video=found.video,
+        tracks=[TrackScore(s.track.id, s.fake_probability, len(s.track.faces)) for s in scored],
+        frames=[_frame_score(s.track.id, f, p) for s in scored for f, p in zip(s.track.faces, s.step_probabilities)],
         timings=timings,
+        threshold=rule[0],
+        uncertain_band=rule[1],
     )
 
 

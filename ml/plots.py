@@ -18,7 +18,8 @@ def loss_curves(history: list[dict], path: str | os.PathLike) -> Path:
     epochs = [h["epoch"] for h in history]
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(epochs, [h["train_loss"] for h in history], label="train loss")
-    ax.plot(epochs, [h["val_loss"] for h in history], label="validation loss")
+    if any("val_loss" in h for h in history):
+        ax.plot(epochs, [h.get("val_loss") for h in history], label="validation loss")
     ax.set_xlabel("epoch")
     ax.set_ylabel("cross-entropy")
     if any(h.get("val_auc") is not None for h in history):

@@ -1,9 +1,9 @@
-"""Image transforms, defined once as named presets. Inference uses the eval preset.
+"""Image transforms, defined once as named presets, and the preprocessing a checkpoint records.
 
 A preset takes one face sequence (a list of RGB uint8 HxWx3 crops) and returns a float tensor
-(T, 3, S, S). The whole sequence goes through the transform as one tensor, so a random augmentation
-draws its parameters once per sequence: a flip or colour shift that flickered from frame to frame
-would be exactly the kind of temporal artefact the LSTM learns to call fake.
+(T, 3, S, S). A random augmentation draws its parameters once per sequence: a flip or colour shift
+that flickered from frame to frame would be exactly the kind of temporal artefact the LSTM learns to
+call fake.
 """
 
 from __future__ import annotations
@@ -12,28 +12,60 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
-from torchvision.transforms import v2
+import torch.nn.functional as F
+
+from ml import backbones
+from ml.faces import FaceSettings
 
 IMAGE_SIZE = 112
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
+SEQUENCE_LENGTH = 20
 
 Preset = Callable[[Sequence[np.ndarray]], torch.Tensor]
 
 
-def default_preprocessing(frames: int = 20) -> dict:
-    """The preprocessing a checkpoint records: what the eval preset needs plus the sequence length."""
-    return {"image_size": IMAGE_SIZE, "mean": list(IMAGENET_MEAN), "std": list(IMAGENET_STD), "frames": frames}
+def make_preprocessing(backbone: str, image_size: int = IMAGE_SIZE, frames: int = SEQUENCE_LENGTH,
+                       faces: FaceSettings | None = None) -> dict:
+    """What a checkpoint records so serving sees the faces training saw: input size, normalisation,
+    sequence length, and how faces were found and cut (ml.faces.FaceSettings)."""
+    spec = backbones.spec(backbone)
+    return {"image_size": image_size, "mean": list(spec.mean), "std": list(spec.std), "frames": frames,
+            "faces": (faces or FaceSettings()).as_dict()}
 
 
-def eval_preset(image_size: int = IMAGE_SIZE, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> Preset:
-    return _sequence_preset([*_resize_and_normalise(image_size, mean, std)])
+def default_preprocessing(frames: int = SEQUENCE_LENGTH, backbone: str = "resnext50_32x4d") -> dict:
+    return make_preprocessing(backbone, IMAGE_SIZE, frames)
 
 
-def train_preset(image_size: int = IMAGE_SIZE, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> Preset:
-    """Mild augmentation only: faces are already aligned crops, and heavy jitter hides blending seams."""
-    augment = [v2.RandomHorizontalFlip(), v2.ColorJitter(brightness=0.1, contrast=0.1, saturation=0.1, hue=0.02)]
-    return _sequence_preset([*augment, *_resize_and_normalise(image_size, mean, std)])
+def face_settings_of(preprocessing: dict) -> FaceSettings:
+    """The face settings a checkpoint recorded; the defaults for checkpoints older than that."""
+    return FaceSettings.from_dict(preprocessing.get("faces") or {})
+
+
+def eval_preset(image_size: int = IMAGE_SIZE, mean=backbones.IMAGENET_MEAN, std=backbones.IMAGENET_STD) -> Preset:
+    normalise = _normaliser(image_size, mean, std)
+    return lambda crops: normalise(_stack(crops))
+
+
+def train_preset(image_size: int = IMAGE_SIZE, mean=backbones.IMAGENET_MEAN, std=backbones.IMAGENET_STD,
+                 min_crop: float = 0.85, brightness: float = 0.1, rng: np.random.Generator | None = None) -> Preset:
+    """Per sequence: horizontal flip, a random square crop of `min_crop`..100 % of the side, brightness
+    ±`brightness`. Mild on purpose: the crops are aligned faces, and heavy jitter hides blending seams."""
+    normalise = _normaliser(image_size, mean, std)
+    rng = rng or np.random.default_rng()
+
+    def apply(crops: Sequence[np.ndarray]) -> torch.Tensor:
+        x = _stack(crops)
+        side = x.shape[-1]
+        cut = int(round(side * rng.uniform(min_crop, 1.0)))
+        top, left = (int(rng.integers(0, side - cut + 1)) for _ in range(2))
+        x = x[..., top : top + cut, left : left + cut]
+        if rng.random() < 0.5:
+            x = x.flip(-1)
+        x = normalise(x)
+        shift = rng.uniform(-brightness, brightness) / torch.tensor(std).view(1, 3, 1, 1)
+        return x + shift
+
+    return apply
 
 
 def preset_from_preprocessing(preprocessing: dict) -> Preset:
@@ -41,19 +73,18 @@ def preset_from_preprocessing(preprocessing: dict) -> Preset:
     return eval_preset(preprocessing["image_size"], tuple(preprocessing["mean"]), tuple(preprocessing["std"]))
 
 
-def _resize_and_normalise(image_size: int, mean, std) -> list:
-    return [
-        v2.Resize((image_size, image_size), antialias=True),
-        v2.ToDtype(torch.float32, scale=True),
-        v2.Normalize(list(mean), list(std)),
-    ]
+def _stack(crops: Sequence[np.ndarray]) -> torch.Tensor:
+    return torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2)  # T,3,H,W uint8
 
 
-def _sequence_preset(steps: list) -> Preset:
-    transform = v2.Compose(steps)
+def _normaliser(image_size: int, mean, std):
+    mean_t = torch.tensor(mean).view(1, 3, 1, 1) * 255
+    std_t = torch.tensor(std).view(1, 3, 1, 1) * 255
 
-    def apply(crops: Sequence[np.ndarray]) -> torch.Tensor:
-        batch = torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2).contiguous()  # T,3,H,W uint8
-        return transform(batch)
+    def normalise(x: torch.Tensor) -> torch.Tensor:
+        x = x.float()
+        if x.shape[-1] != image_size or x.shape[-2] != image_size:
+            x = F.interpolate(x, size=(image_size, image_size), mode="bilinear", antialias=True, align_corners=False)
+        return (x - mean_t) / std_t
 
-    return apply
+    return normalise

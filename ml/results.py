@@ -33,9 +33,8 @@ class AnalyzeOptions:
     # checkpoint); a number overrides them.
     threshold: float | None = None  # fake probability at or above which a face track is called fake
     uncertain_band: float | None = None  # |p - threshold| below this is "uncertain"
-    detect_max_side: int = 640  # frames are downscaled to this for MTCNN; crops come from full size
+    detect_max_side: int | None = None  # None: the checkpoint's face settings (frames are downscaled to it for MTCNN)
     max_duration_s: float | None = None  # longer videos are refused
-    batch_size: int = 16  # frames per MTCNN / backbone batch
 
 
 @dataclass
@@ -66,3 +65,5 @@ class AnalysisResult:
     tracks: list[TrackScore] = field(default_factory=list)
     frames: list[FrameScore] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, plus "total"
+    threshold: float = 0.5  # the decision rule this verdict was made with
+    uncertain_band: float = 0.1

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from torchvision import models
 
+from ml import backbones
 from ml.errors import CheckpointError
 from ml.model import DeepfakeDetector, ModelConfig
 from ml.presets import default_preprocessing
@@ -23,12 +23,10 @@ from ml.results import CLASS_NAMES
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
-BACKBONE_WEIGHTS_ENV = "DEEPTRACE_BACKBONE_WEIGHTS"
-_WEIGHT_ENUMS = {
-    "resnext50_32x4d": models.ResNeXt50_32X4D_Weights,
-    "resnext101_32x8d": models.ResNeXt101_32X8D_Weights,
-}
+# 2: float weights stored as fp16 (read back as fp32); preprocessing carries the face settings.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+BACKBONE_WEIGHTS_ENV = backbones.BACKBONE_WEIGHTS_ENV
 _REQUIRED_KEYS = ("state_dict", "config", "preprocessing", "class_order", "threshold", "uncertain_band")
 
 
@@ -36,31 +34,13 @@ _REQUIRED_KEYS = ("state_dict", "config", "preprocessing", "class_order", "thres
 
 
 def backbone_weight_candidates(backbone: str, path: str | os.PathLike | None = None) -> list[Path]:
-    """Where ImageNet weights are looked for, in order: `path`, $DEEPTRACE_BACKBONE_WEIGHTS, then
-    torchvision's cache under the standard file names (V2 first, then V1)."""
-    explicit = [Path(p) for p in (path, os.environ.get(BACKBONE_WEIGHTS_ENV)) if p]
-    cache = Path(torch.hub.get_dir()) / "checkpoints"
-    names = [w.url.rsplit("/", 1)[-1] for w in reversed(list(_WEIGHT_ENUMS[backbone]))]
-    return explicit + [cache / name for name in names]
+    return backbones.weight_candidates(backbone, path)
 
 
 def load_backbone_weights(model: DeepfakeDetector, path: str | os.PathLike | None = None) -> str:
     """Load ImageNet weights into `model.backbone` if a file exists; return the provenance,
     "imagenet:<path>" or "random"."""
-    candidates = backbone_weight_candidates(model.config.backbone, path)
-    found = next((p for p in candidates if p.is_file()), None)
-    if found is None:
-        log.warning(
-            "No ImageNet weights for %s: looked for %s. The backbone stays randomly initialised.",
-            model.config.backbone, ", ".join(str(p) for p in candidates),
-        )
-        return "random"
-    state = torch.load(found, map_location="cpu", weights_only=True)
-    state = {k: v for k, v in state.items() if not k.startswith("fc.")}  # ImageNet classifier
-    missing, unexpected = model.backbone.load_state_dict(state, strict=False)
-    if missing or unexpected:
-        raise CheckpointError(f"The file {found} does not hold {model.config.backbone} ImageNet weights.")
-    return f"imagenet:{found}"
+    return backbones.load_imagenet(model.backbone, model.config.backbone, path)
 
 
 # --- Checkpoints -----------------------------------------------------------------------------------
@@ -83,7 +63,7 @@ def save_checkpoint(
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "format_version": FORMAT_VERSION,
-        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "state_dict": _fp16(model.state_dict()),
         "config": dataclasses.asdict(config),
         "preprocessing": dict(preprocessing),
         "class_order": list(CLASS_NAMES),
@@ -114,11 +94,18 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
     except Exception as exc:
         raise CheckpointError(f"The model file {path} cannot be read as a checkpoint ({exc.__class__.__name__}).") from exc
     _validate(ckpt, path)
+    ckpt["state_dict"] = {k: v.float() if v.is_floating_point() else v for k, v in ckpt["state_dict"].items()}
     return ckpt
 
 
+def _fp16(state: dict) -> dict:
+    """Float tensors as fp16: half the file (a Lite0 + LSTM model is ~60 MB, not ~120); the precision
+    lost is far below what changes a verdict (see tests/ml/test_checkpoint.py)."""
+    return {k: (v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu()) for k, v in state.items()}
+
+
 def _validate(ckpt, path: Path) -> None:
-    if not isinstance(ckpt, dict) or ckpt.get("format_version") != FORMAT_VERSION:
+    if not isinstance(ckpt, dict) or ckpt.get("format_version") not in READABLE_VERSIONS:
         found = ckpt.get("format_version") if isinstance(ckpt, dict) else None
         raise CheckpointError(
             f"The model file {path} has checkpoint format {found!r}; this version of DeepTrace reads "
@@ -180,7 +167,8 @@ def random_detector(config: ModelConfig | None = None, device: str = "cpu", seed
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = DeepfakeDetector(config)
-    return Detector(model.to(device).eval(), config, default_preprocessing(), 0.5, 0.1, device, "random")
+    preprocessing = default_preprocessing(backbone=config.backbone)
+    return Detector(model.to(device).eval(), config, preprocessing, 0.5, 0.1, device, "random")
 
 
 def file_sha256(path: str | os.PathLike) -> str:

@@ -3,20 +3,21 @@ import logging
 import torch
 
 from ml import weights
-from ml.model import DeepfakeDetector, ModelConfig, build_backbone
+from ml import backbones
+from ml.model import DeepfakeDetector, ModelConfig
 
 
 def test_without_imagenet_weights_it_warns_which_file_it_looked_for(monkeypatch, tmp_path, caplog):
     monkeypatch.delenv(weights.BACKBONE_WEIGHTS_ENV, raising=False)
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
     model = DeepfakeDetector(ModelConfig(lstm_hidden=8))
-    with caplog.at_level(logging.WARNING, logger="ml.weights"):
+    with caplog.at_level(logging.WARNING, logger="ml.backbones"):
         assert weights.load_backbone_weights(model) == "random"
     assert str(tmp_path / "checkpoints" / "resnext50_32x4d-1a0047aa.pth") in caplog.text
 
 
 def test_it_loads_imagenet_weights_named_by_the_environment(monkeypatch, tmp_path):
-    source = build_backbone("resnext50_32x4d")
+    source = backbones.build("resnext50_32x4d")
     state = {**source.state_dict(), "fc.weight": torch.zeros(1000, 2048), "fc.bias": torch.zeros(1000)}
     torch.save(state, tmp_path / "imagenet.pth")
     monkeypatch.setenv(weights.BACKBONE_WEIGHTS_ENV, str(tmp_path / "imagenet.pth"))

@@ -18,8 +18,9 @@ def run(*args):
 
 @pytest.mark.django_db
 def test_prepare_dataset_reports_every_video_and_a_second_run_reuses_the_cache(tiny_dataset, tiny_cache):
-    run("prepare_dataset", "--data", str(tiny_dataset), "--cache-dir", str(tiny_cache), "--frames", "6", "--verbosity", "0")
-    out = run("prepare_dataset", "--data", str(tiny_dataset), "--cache-dir", str(tiny_cache), "--frames", "6", "--verbosity", "0")
+    args = ("--data", str(tiny_dataset), "--cache-dir", str(tiny_cache), "--frames", "6", "--crop-size", "64")
+    run("prepare_dataset", *args, "--verbosity", "0")
+    out = run("prepare_dataset", *args, "--verbosity", "0")
     assert "8 videos: 8 already cached, 0 extracted, 0 with no face" in out
 
 
@@ -34,7 +35,7 @@ def test_train_model_registers_and_activates_a_version_with_metrics_and_card(tin
     assert version.is_active and not ModelVersion.objects.get(pk=old.pk).is_active
     assert version.checkpoint_path == str((tmp_path / "cmd-run" / "model.pt").resolve())
     assert version.metrics["test_n"] == 4 and "test_auc" in version.metrics
-    assert version.card["backbone_init"] == "random"
+    assert version.card["backbone_init"] == "imagenet" and version.card["recipe"] == "finetune"
     assert version.card["split"]["test"]["videos"] == 4
     assert set(version.card["plots"]) == {"loss", "roc", "confusion", "scores"}
     assert version.card["frames"] == 4 and version.card["epochs"] == 2

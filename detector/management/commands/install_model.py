@@ -4,16 +4,22 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from detector.models import ModelVersion
 from detector.registry import activate, register_checkpoint
+from ml import published
 from ml.errors import CheckpointError
-from ml.weights import save_random_checkpoint
 
 
 class Command(BaseCommand):
     help = "Register a DeepTrace checkpoint (.pt) as a model version and make it the active one."
 
     def add_arguments(self, parser):
-        parser.add_argument("path", nargs="?", help="checkpoint written by train_model or ml.weights.save_checkpoint")
+        parser.add_argument("path", nargs="?", help="checkpoint written by train_model, or a published model's folder")
+        parser.add_argument("--published", action="store_true",
+                            help="install the newest published model (DEEPTRACE_PUBLISHED_MODELS, default ../shared/models)")
+        parser.add_argument("--if-none-active", action="store_true", help="do nothing when a model is active already")
+        parser.add_argument("--sha256", help="refuse the checkpoint unless its SHA-256 is this")
         parser.add_argument(
             "--random",
             action="store_true",
@@ -22,18 +28,22 @@ class Command(BaseCommand):
         parser.add_argument("--name", help="version name (default: file name and hash prefix)")
         parser.add_argument("--no-activate", action="store_true", help="register without activating")
 
-    def handle(self, path=None, name=None, no_activate=False, random=False, **options):
+    def handle(self, path=None, name=None, no_activate=False, random=False, published=False, if_none_active=False,
+               sha256=None, **options):
+        if if_none_active and ModelVersion.objects.filter(is_active=True).exists():
+            self.stdout.write("A model is active already; nothing installed.")
+            return
         if random:
-            path = save_random_checkpoint(settings.DEEPTRACE_MODEL_DIR / "random-untrained.pt")
-            name = name or "random-untrained"
-            self.stdout.write(self.style.WARNING("This model is untrained: its verdicts are meaningless."))
+            path, name = self._random(name)
+        elif published:
+            path = self._newest_published()
+            if path is None:
+                return
         if not path:
-            raise CommandError("Give a checkpoint path, or --random for an untrained model to try the product.")
-        checkpoint_path = Path(path).expanduser().resolve()
-        if not checkpoint_path.is_file():
-            raise CommandError(f"No checkpoint at {checkpoint_path}.")
+            raise CommandError("Give a checkpoint path, --published, or --random for an untrained model to try the product.")
+        checkpoint_path, sha256, name = self._resolve(Path(path).expanduser().resolve(), sha256, name)
         try:
-            version = register_checkpoint(checkpoint_path, name)
+            version = register_checkpoint(checkpoint_path, name, expected_sha256=sha256)
         except CheckpointError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(f"Registered {version.name} ({version.backbone}, sha256 {version.checkpoint_sha256[:12]}…).")
@@ -41,4 +51,26 @@ class Command(BaseCommand):
             released = activate(version)
             self.stdout.write(f"Activated {version.name}; {released} waiting analyses queued.")
 
+    def _random(self, name):
+        from ml.weights import save_random_checkpoint  # torch: only when asked for
 
+        self.stdout.write(self.style.WARNING("This model is untrained: its verdicts are meaningless."))
+        return save_random_checkpoint(settings.DEEPTRACE_MODEL_DIR / "random-untrained.pt"), name or "random-untrained"
+
+    def _newest_published(self):
+        root = settings.DEEPTRACE_PUBLISHED_MODELS
+        folder = published.newest(root)
+        if folder is None:
+            self.stdout.write(f"No published model in {root}; analyses wait until one is installed "
+                              "(install_model PATH, or --random to try the product).")
+        return folder
+
+    def _resolve(self, path: Path, sha256, name):
+        """A published model's folder stands for its model.pt, its digest file and its name."""
+        if path.is_dir():
+            sha256 = sha256 or published.expected_sha256(path)
+            name = name or path.name
+            path = path / published.CHECKPOINT
+        if not path.is_file():
+            raise CommandError(f"No checkpoint at {path}.")
+        return path, sha256, name

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from ml.cache import ExtractSettings, prepare_cache
+from ml.faces import FaceSettings
 from ml.datasets import LAYOUTS, DatasetError, load_dataset
 
 
@@ -18,19 +19,20 @@ class Command(BaseCommand):
         parser.add_argument("--data", required=True, help="dataset folder or manifest CSV")
         parser.add_argument("--format", choices=LAYOUTS, help="dataset layout (detected when omitted)")
         parser.add_argument("--cache-dir", default=None, help="default: var/cache/faces")
-        parser.add_argument("--frames", type=int, default=20, help="frames sampled per video")
+        parser.add_argument("--frames", type=int, default=32, help="frames sampled per video")
+        parser.add_argument("--crop-size", type=int, default=224, help="face crops are cut at this size (px)")
         parser.add_argument("--sampling", choices=("spread", "first"), default="spread",
                             help="N frames spread over the video, or the first N (the method's way: --frames 150)")
         parser.add_argument("--workers", type=int, default=1, help="videos extracted in parallel")
         parser.add_argument("--device", default="cpu")
 
-    def handle(self, data, format=None, cache_dir=None, frames=20, sampling="spread", workers=1, device="cpu", **options):
+    def handle(self, data, format=None, cache_dir=None, frames=32, crop_size=224, sampling="spread", workers=1, device="cpu", **options):
         try:
             clips = load_dataset(data, format)
         except DatasetError as error:
             raise CommandError(str(error)) from None
         cache_dir = cache_dir or default_cache_dir()
-        settings_ = ExtractSettings(frames=frames, sampling=sampling)
+        settings_ = ExtractSettings(frames=frames, sampling=sampling, faces=FaceSettings(crop_size=crop_size))
         report = prepare_cache(clips, cache_dir, settings_, workers=workers, device=device,
                                progress=options.get("verbosity", 1) > 0)
         self.stdout.write(

@@ -1,0 +1,60 @@
+"""train_model --cv K --final: out-of-fold scores for every video, a threshold chosen on them, and a
+model trained on every video that installs and analyses a clip."""
+
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from detector.models import ModelVersion
+from ml.pipeline import analyze
+from ml.results import AnalyzeOptions
+from ml.weights import load_detector
+
+from .conftest import TINY_TRAINING
+
+CV = [a for a in TINY_TRAINING if a not in ("--test-fraction", "0.5", "--val-fraction")]
+
+
+@pytest.fixture(scope="module")
+def cv_run(tiny_dataset, tiny_cache, tmp_path_factory, django_db_blocker):
+    out = tmp_path_factory.mktemp("cv") / "cv2"
+    text = StringIO()
+    with django_db_blocker.unblock():
+        call_command("train_model", "--data", str(tiny_dataset), "--cache-dir", str(tiny_cache), "--output", str(out),
+                     "--cv", "2", "--final", *CV, "--activate", "--name", "tiny-cv", stdout=text)
+        version = ModelVersion.objects.get(name="tiny-cv")
+        yield {"out": out, "stdout": text.getvalue(), "version": version}
+        version.delete()
+
+
+def test_every_video_gets_one_out_of_fold_score(cv_run):
+    rows = (cv_run["out"] / "oof_scores.csv").read_text().strip().splitlines()[1:]
+    assert len(rows) == 8 and all(0.0 <= float(r.rsplit(",", 1)[1]) <= 1.0 for r in rows)
+
+
+def test_the_report_gives_auc_per_fold_mean_sd_and_per_method(cv_run):
+    cv = json.loads((cv_run["out"] / "cv.json").read_text())["cv"]
+    assert len(cv["folds"]) == 2 and cv["videos"] == 8
+    assert cv["auc_sd"] is not None and "2-fold group cross-validation" in cv["protocol"]
+    assert {"Blur", "Tint", "original"} <= set(cv["per_method"])
+    assert "Cross-validated AUC" in cv_run["stdout"] and "over 2 folds" in cv_run["stdout"]
+
+
+@pytest.mark.django_db
+def test_the_final_model_carries_the_cross_validated_card_and_threshold(cv_run):
+    version = ModelVersion.objects.get(name="tiny-cv")
+    summary = json.loads((cv_run["out"] / "cv.json").read_text())
+    assert version.is_active
+    assert version.threshold == pytest.approx(summary["threshold"])
+    assert version.card["evaluation"]["auc"] == pytest.approx(summary["cv"]["auc"])
+    assert version.card["provenance"]["trained"] is True
+    assert version.card["backbone_init"] == "imagenet"
+
+
+def test_the_final_model_analyses_a_generated_clip(cv_run, tiny_dataset):
+    detector = load_detector(Path(cv_run["out"]) / "model.pt", "cpu")
+    result = analyze(tiny_dataset / "videos" / "fake_2.mp4", detector, AnalyzeOptions(frames=6))
+    assert result.verdict in ("real", "fake", "uncertain") and result.frames
