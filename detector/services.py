@@ -166,6 +166,10 @@ def save_result(analysis, model_version, result, seconds):
         stage="",
         progress=100,
         model_version=model_version,
+        # The rule this verdict was decided with: the pipeline's own when it reports it, else the
+        # version's values that inference.options_for passed to it.
+        threshold=_decided(result, "threshold", model_version.threshold),
+        uncertain_band=_decided(result, "uncertain_band", model_version.uncertain_band),
         verdict=result.verdict,
         confidence=result.confidence,
         fake_probability=result.fake_probability,
@@ -178,6 +182,11 @@ def save_result(analysis, model_version, result, seconds):
         error_message="",
         finished_at=timezone.now(),
     )
+
+
+def _decided(result, name, fallback):
+    value = getattr(result, name, None)
+    return fallback if value is None else value
 
 
 def delete_analysis(analysis):
