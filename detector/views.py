@@ -8,12 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import services
+from . import reports, services
 from .forms import UploadForm
 from .models import Analysis
 
@@ -96,6 +96,16 @@ def status(request, analysis_id):
             "verdict": analysis.verdict,
         }
     )
+
+
+@login_required
+@require_GET
+def report(request, analysis_id, fmt):
+    """The take-away report of a finished analysis, as PDF or JSON (detector.reports)."""
+    analysis = _visible(request, analysis_id)
+    if fmt not in reports.CONTENT_TYPES or not reports.is_ready(analysis):
+        raise Http404("A report exists only for a finished analysis, as .pdf or .json.")
+    return reports.download(analysis, fmt)
 
 
 @login_required
