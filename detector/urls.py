@@ -4,7 +4,7 @@ from . import media_views, views
 
 app_name = "detector"
 urlpatterns = [
-    path("", views.upload, name="upload"),
+    path("", views.home, name="upload"),  # the landing page for visitors
     path("analyses/", views.history, name="history"),
     path("analyses/<int:analysis_id>/", views.result, name="result"),
     path("analyses/<int:analysis_id>/status.json", views.status, name="status"),

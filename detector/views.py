@@ -6,6 +6,7 @@ Every query goes through `Analysis.objects.visible_to`, so another user's analys
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, JsonResponse
@@ -28,6 +29,16 @@ def _wants_json(request):
 def _visible(request, analysis_id):
     analyses = Analysis.objects.visible_to(request.user).select_related("video", "model_version")
     return get_object_or_404(analyses, pk=analysis_id)
+
+
+@require_http_methods(["GET", "POST"])
+def home(request):
+    """Visitors get the landing page (what this is, how far to trust it); signed-in users upload."""
+    if request.user.is_authenticated:
+        return upload(request)
+    if request.method == "POST":
+        return redirect_to_login(request.get_full_path())
+    return render(request, "detector/landing.html", {"model": services.active_model()})
 
 
 @login_required
