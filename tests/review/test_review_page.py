@@ -13,7 +13,7 @@ def page_url(analysis):
 
 def test_it_shows_the_video_the_crops_and_the_model_version(staff_client, flagged):
     page = staff_client.get(page_url(flagged)).content.decode()
-    assert f'<video controls preload="metadata" src="/media/videos/{flagged.video_id}"' in page
+    assert f'<video controls preload="metadata" data-player src="/media/videos/{flagged.video_id}"' in page
     assert page.count('src="/media/crops/') == 3 and "v-review" in page and "Not reviewed yet" in page
 
 
