@@ -94,9 +94,9 @@ class FlaggedAnalysisAdmin(admin.ModelAdmin):
     search_fields = ("video__original_name", "video__owner__username")
     list_per_page = 50
     actions = [
-        _bulk(Review.Decision.CONFIRMED_FAKE, "Confirmed fake"),
-        _bulk(Review.Decision.OVERTURNED_REAL, "Overturned to real"),
-        _bulk(Review.Decision.ESCALATE, "Needs escalation"),
+        _bulk(Review.Decision.CONFIRMED_FAKE, Review.Decision.CONFIRMED_FAKE.label),
+        _bulk(Review.Decision.OVERTURNED_REAL, Review.Decision.OVERTURNED_REAL.label),
+        _bulk(Review.Decision.ESCALATE, Review.Decision.ESCALATE.label),
         "export_csv",
     ]
 

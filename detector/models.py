@@ -201,8 +201,8 @@ class Review(models.Model):
     """A staff decision on a flagged analysis. Kept as history: a new decision adds a row."""
 
     class Decision(models.TextChoices):
-        CONFIRMED_FAKE = "confirmed_fake", "Confirmed fake"
-        OVERTURNED_REAL = "overturned_real", "Overturned to real"
+        CONFIRMED_FAKE = "confirmed_fake", "Judged fake"
+        OVERTURNED_REAL = "overturned_real", "Judged real"
         ESCALATE = "escalate", "Needs escalation"
 
     analysis = models.ForeignKey(Analysis, on_delete=models.CASCADE, related_name="reviews")

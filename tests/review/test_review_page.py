@@ -25,7 +25,7 @@ def test_it_records_decisions_as_history_never_overwriting(staff_client, staff_u
     assert [r.decision for r in reviews] == ["escalate", "overturned_real"]
     assert all(r.reviewer == staff_user for r in reviews) and reviews[0].note == "ask legal"
     page = staff_client.get(page_url(flagged)).content.decode()
-    assert "Needs escalation" in page and "Overturned to real" in page and "a real interview" in page
+    assert "Needs escalation" in page and "Judged real" in page and "a real interview" in page
 
 
 def test_it_refuses_a_decision_that_is_not_one_of_the_three(staff_client, flagged):
