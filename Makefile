@@ -11,7 +11,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 SAMPLE ?= ../shared/data/ffpp-sample
 RELEASE ?= lite0-ffpp-$(shell date +%Y%m%d)
 
-.PHONY: install run test migrate published-model bench bench-train release-model extension browser clean
+.PHONY: install run test migrate superuser published-model bench bench-train release-model extension browser clean
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,20 +28,30 @@ browser:
 	@command -v chromium >/dev/null && command -v ffmpeg >/dev/null || \
 	{ apt-get update -qq && apt-get install -y -qq chromium ffmpeg; }
 
-migrate: install
-	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
+# The local development configuration (DEBUG on, a generated secret key), written once and never
+# committed. manage.py reads it, so the README's `.venv/bin/python manage.py ...` commands work as printed.
+.env:
+	$(PYTHON) deepfake_site/localenv.py .env
+
+migrate: install .env
+	$(BIN)/python manage.py migrate --noinput
+
+# An admin account for the admin and the review queue (asks for name and password).
+superuser: migrate
+	$(BIN)/python manage.py createsuperuser
 
 # The newest published model (../shared/models, or DEEPTRACE_PUBLISHED_MODELS) when none is active.
 published-model: migrate
-	DJANGO_DEBUG=1 $(BIN)/python manage.py install_model --published --if-none-active
+	$(BIN)/python manage.py install_model --published --if-none-active
 
 # Web server and a Celery worker together; Ctrl-C stops both. SQLite and a filesystem broker unless
 # DATABASE_URL / REDIS_URL are set.
 run: migrate published-model
-	@echo "DeepTrace on http://127.0.0.1:8000  (admin: $(BIN)/python manage.py createsuperuser; no model yet? $(BIN)/python manage.py install_model --random)"
-	DJANGO_DEBUG=1 $(BIN)/celery -A deepfake_site worker -Q analysis,default --concurrency 1 --loglevel INFO & \
+	@echo "DeepTrace on http://127.0.0.1:8000  (admin: make superuser; no model yet? $(BIN)/python manage.py install_model --random)"
+	set -a; . ./.env; set +a; \
+	$(BIN)/celery -A deepfake_site worker -Q analysis,default --concurrency 1 --loglevel INFO & \
 	worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
-	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install browser
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -56,8 +66,8 @@ bench-train: install
 # The release candidate: 5-fold group cross-validation of the default recipe on the sample (its card's
 # measurement and threshold), then a model trained on every video. Publish it with
 # `manage.py publish_model var/release/$(RELEASE)`.
-release-model: install
-	DJANGO_DEBUG=1 $(BIN)/python manage.py train_model --data $(SAMPLE) --cv 5 --final --workers 2 \
+release-model: install .env
+	$(BIN)/python manage.py train_model --data $(SAMPLE) --cv 5 --final --workers 2 \
 		--output var/release/$(RELEASE) $(TRAIN_ARGS)
 
 clean:

@@ -1,7 +1,8 @@
 """API token pages on the account: create a named token (its key is shown once), list, revoke.
 
-The raw key is rendered in the response to the POST that created it and never stored (only its hash),
-so it cannot be shown again: a lost key means revoking it and creating another.
+The raw key is never stored in the database (only its hash). Creating redirects (POST, then GET), so
+a refresh cannot create a second token: the key rides in the session to the next GET of the list,
+which shows it once and removes it. A lost key means revoking it and creating another.
 """
 
 from django import forms
@@ -23,10 +24,13 @@ def _page(request, form, new_key=None, status=200):
     return render(request, "accounts/tokens.html", context, status=status)
 
 
+NEW_KEY = "accounts.new_token_key"  # session key: the raw key, until the list has shown it once
+
+
 @login_required
 @require_GET
 def token_list(request):
-    return _page(request, TokenForm())
+    return _page(request, TokenForm(), new_key=request.session.pop(NEW_KEY, None))
 
 
 @login_required
@@ -36,8 +40,9 @@ def token_create(request):
     if not form.is_valid():
         return _page(request, form, status=400)
     token, raw = ApiToken.issue(request.user, form.cleaned_data["name"])
+    request.session[NEW_KEY] = raw
     messages.success(request, f"Created the token “{token.name}”. Copy it now: it will not be shown again.")
-    return _page(request, TokenForm(), new_key=raw, status=201)
+    return redirect("tokens", permanent=False)
 
 
 @login_required

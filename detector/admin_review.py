@@ -85,18 +85,18 @@ def _bulk(decision, label):
 
 @admin.register(FlaggedAnalysis)
 class FlaggedAnalysisAdmin(admin.ModelAdmin):
-    list_display = ("thumbnail", "id", "video_name", "owner", "verdict", "confidence_percent", "model_version",
-                    "latest_decision_label", "created_at")
-    list_display_links = ("thumbnail", "id", "video_name")
+    # What a reviewer needs first, fitting 1280 px; owner, model version and the rest are on the review page.
+    list_display = ("thumbnail", "video_name", "verdict_short", "model_says", "latest_decision_label", "created_on")
+    list_display_links = ("thumbnail", "video_name")
     list_filter = ("verdict", ConfidenceBandFilter, "model_version", ReviewedFilter, "created_at")
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
     search_fields = ("video__original_name", "video__owner__username")
     list_per_page = 50
     actions = [
-        _bulk(Review.Decision.CONFIRMED_FAKE, "Confirmed fake"),
-        _bulk(Review.Decision.OVERTURNED_REAL, "Overturned to real"),
-        _bulk(Review.Decision.ESCALATE, "Needs escalation"),
+        _bulk(Review.Decision.CONFIRMED_FAKE, Review.Decision.CONFIRMED_FAKE.label),
+        _bulk(Review.Decision.OVERTURNED_REAL, Review.Decision.OVERTURNED_REAL.label),
+        _bulk(Review.Decision.ESCALATE, Review.Decision.ESCALATE.label),
         "export_csv",
     ]
 
@@ -126,7 +126,7 @@ class FlaggedAnalysisAdmin(admin.ModelAdmin):
                       latest_decision=Subquery(latest.values("decision")[:1]))
         )
 
-    @admin.display(description="Top face")
+    @admin.display(description="Face")
     def thumbnail(self, analysis):
         if not analysis.top_frame_id:
             return "—"
@@ -141,9 +141,18 @@ class FlaggedAnalysisAdmin(admin.ModelAdmin):
     def owner(self, analysis):
         return analysis.video.owner
 
-    @admin.display(description="Confidence", ordering="confidence")
-    def confidence_percent(self, analysis):
-        return "—" if analysis.confidence is None else f"{analysis.confidence:.0%}"
+    @admin.display(description="Verdict", ordering="verdict")
+    def verdict_short(self, analysis):
+        confidence = "" if analysis.confidence is None else f" · {analysis.confidence:.0%}"
+        return f"{analysis.get_verdict_display()}{confidence}"
+
+    @admin.display(description="Model", ordering="model_version__name")
+    def model_says(self, analysis):
+        return analysis.model_version.name if analysis.model_version else "—"
+
+    @admin.display(description="Uploaded", ordering="created_at")
+    def created_on(self, analysis):
+        return f"{analysis.created_at:%d %b %Y}"
 
     @admin.display(description="Staff decision", ordering="latest_decision")
     def latest_decision_label(self, analysis):

@@ -9,6 +9,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from ml.decision import band_of
+
+DEFAULT_THRESHOLD, DEFAULT_BAND = 0.5, 0.1  # ModelVersion's defaults, for rows whose model was deleted
+
 
 def video_upload_path(instance, filename):
     # The user's file name is only displayed; on disk a generated name avoids collisions and path tricks.
@@ -65,6 +69,22 @@ class ModelVersion(models.Model):
     def __str__(self):
         return f"{self.name} ({self.backbone})"
 
+    @property
+    def quality(self):
+        """The measured quality from the model card: {"auc", "auc_sd", "protocol", "data", "videos"},
+        or None when this version was never evaluated."""
+        evaluation = (self.card or {}).get("evaluation")
+        return evaluation if isinstance(evaluation, dict) and evaluation.get("auc") is not None else None
+
+    @property
+    def is_untrained(self):
+        """True for a model whose weights were never trained (`install_model --random`). A card
+        without the "trained" flag falls back to its backbone's initialisation."""
+        provenance = (self.card or {}).get("provenance") or {}
+        if "trained" in provenance:
+            return provenance["trained"] is False
+        return provenance.get("backbone_init") == "random"
+
 
 class AnalysisQuerySet(models.QuerySet):
     def visible_to(self, user):
@@ -102,6 +122,10 @@ class Analysis(models.Model):
     fake_probability = models.FloatField(null=True, blank=True)
     frames_analysed = models.PositiveIntegerField(null=True, blank=True)
     faces_found = models.PositiveIntegerField(null=True, blank=True)
+    # The decision rule the verdict was decided with, kept because staff may edit the model's threshold
+    # later; evidence is coloured by these, never by the model's current values.
+    threshold = models.FloatField(null=True, blank=True)
+    uncertain_band = models.FloatField(null=True, blank=True)
     tracks = models.JSONField(default=list, blank=True)  # [{"track", "fake_probability", "frames"}]
     timings = models.JSONField(default=dict, blank=True)  # seconds per pipeline stage
     processing_seconds = models.FloatField(null=True, blank=True)
@@ -130,6 +154,26 @@ class Analysis(models.Model):
     def is_finished(self):
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
+    @property
+    def decision_rule(self):
+        """(threshold, uncertain band) this analysis was decided with. Rows from before they were
+        stored fall back to their model version's, then to the defaults."""
+        model = self.model_version
+        threshold = self.threshold if self.threshold is not None else model.threshold if model else DEFAULT_THRESHOLD
+        band = self.uncertain_band if self.uncertain_band is not None else model.uncertain_band if model else DEFAULT_BAND
+        return threshold, band
+
+    def band_of(self, p_fake):
+        """"real", "uncertain", "fake" or "none" for one score, by the rule the verdict was decided with."""
+        return band_of(p_fake, *self.decision_rule)
+
+    @property
+    def frames_short(self):
+        """How many requested frames could not be read (a short or damaged video), else 0."""
+        if self.frames_analysed is None:
+            return 0
+        return max(0, self.frames_requested - self.frames_analysed)
+
 
 class FlaggedAnalysis(Analysis):
     """The staff review queue in the admin (detector.admin_review): same rows, filtered there."""
@@ -157,8 +201,8 @@ class Review(models.Model):
     """A staff decision on a flagged analysis. Kept as history: a new decision adds a row."""
 
     class Decision(models.TextChoices):
-        CONFIRMED_FAKE = "confirmed_fake", "Confirmed fake"
-        OVERTURNED_REAL = "overturned_real", "Overturned to real"
+        CONFIRMED_FAKE = "confirmed_fake", "Judged fake"
+        OVERTURNED_REAL = "overturned_real", "Judged real"
         ESCALATE = "escalate", "Needs escalation"
 
     analysis = models.ForeignKey(Analysis, on_delete=models.CASCADE, related_name="reviews")

@@ -18,7 +18,6 @@ log = logging.getLogger(__name__)
 # Each pipeline stage owns a slice of the progress bar.
 _STAGE_SPAN = {"probing": (0, 5), "sampling": (5, 35), "detecting": (35, 70), "scoring": (70, 95)}
 INTERNAL_ERROR = "The analysis stopped because of an internal error. You can retry it; if it fails again, contact us."
-PROGRESS_WRITE_INTERVAL_S = 0.5
 
 
 def active_model():
@@ -121,17 +120,24 @@ def run(analysis_id):
 
 
 def _progress_writer(analysis_id):
-    last = {"at": 0.0, "stage": None, "percent": 0}
+    """The pipeline's progress callback: one UPDATE per whole percent gained, never backwards.
+
+    At most ~100 small writes per analysis, so every step the pipeline reports reaches the page (a
+    time-based throttle could hold back the last step before a long stage). The pipeline interleaves
+    sampling and detection batch by batch: a report that would move the bar back, or relabel it with
+    an earlier stage, is skipped.
+    """
+    last = {"stage": None, "percent": -1}
 
     def write(stage, fraction):
-        now = time.monotonic()
-        if stage == last["stage"] and now - last["at"] < PROGRESS_WRITE_INTERVAL_S and fraction < 1:
-            return  # throttle database writes; stage changes always go through
         low, high = _STAGE_SPAN.get(stage, (0, 95))
-        # The pipeline interleaves sampling and detection batch by batch; never let the bar go back.
-        percent = max(last["percent"], int(low + (high - low) * max(0.0, min(1.0, fraction))))
+        percent = int(low + (high - low) * max(0.0, min(1.0, fraction)))
+        moves_on = stage != last["stage"] and low >= last["percent"]
+        if percent <= last["percent"] and not moves_on:
+            return
+        percent = max(percent, last["percent"])
         Analysis.objects.filter(pk=analysis_id).update(stage=stage, progress=percent)
-        last.update(at=now, stage=stage, percent=percent)
+        last.update(stage=stage, percent=percent)
 
     return write
 
@@ -166,6 +172,10 @@ def save_result(analysis, model_version, result, seconds):
         stage="",
         progress=100,
         model_version=model_version,
+        # The rule this verdict was decided with: the pipeline's own when it reports it, else the
+        # version's values that inference.options_for passed to it.
+        threshold=_decided(result, "threshold", model_version.threshold),
+        uncertain_band=_decided(result, "uncertain_band", model_version.uncertain_band),
         verdict=result.verdict,
         confidence=result.confidence,
         fake_probability=result.fake_probability,
@@ -178,6 +188,11 @@ def save_result(analysis, model_version, result, seconds):
         error_message="",
         finished_at=timezone.now(),
     )
+
+
+def _decided(result, name, fallback):
+    value = getattr(result, name, None)
+    return fallback if value is None else value
 
 
 def delete_analysis(analysis):

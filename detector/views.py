@@ -6,14 +6,15 @@ Every query goes through `Analysis.objects.visible_to`, so another user's analys
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import services
+from . import reports, services
 from .forms import UploadForm
 from .models import Analysis
 
@@ -28,6 +29,16 @@ def _wants_json(request):
 def _visible(request, analysis_id):
     analyses = Analysis.objects.visible_to(request.user).select_related("video", "model_version")
     return get_object_or_404(analyses, pk=analysis_id)
+
+
+@require_http_methods(["GET", "POST"])
+def home(request):
+    """Visitors get the landing page (what this is, how far to trust it); signed-in users upload."""
+    if request.user.is_authenticated:
+        return upload(request)
+    if request.method == "POST":
+        return redirect_to_login(request.get_full_path())
+    return render(request, "detector/landing.html", {"model": services.active_model()})
 
 
 @login_required
@@ -96,6 +107,16 @@ def status(request, analysis_id):
             "verdict": analysis.verdict,
         }
     )
+
+
+@login_required
+@require_GET
+def report(request, analysis_id, fmt):
+    """The take-away report of a finished analysis, as PDF or JSON (detector.reports)."""
+    analysis = _visible(request, analysis_id)
+    if fmt not in reports.CONTENT_TYPES or not reports.is_ready(analysis):
+        raise Http404("A report exists only for a finished analysis, as .pdf or .json.")
+    return reports.download(analysis, fmt)
 
 
 @login_required

@@ -13,7 +13,7 @@ export const SENTENCES = {
     "Set your DeepTrace server address and API token in the extension's options first.",
   badToken:
     "The server did not accept your API token. Create a new token on your DeepTrace account " +
-    "(Account › API tokens) and paste it in the extension's options.",
+    "(API tokens, in the site's menu) and paste it in the extension's options.",
   serverDown: (server) =>
     `Cannot reach the DeepTrace server at ${server}. Check the address in the extension's options ` +
     "and that the server is running.",

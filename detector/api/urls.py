@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
-from . import errors, views
+from . import errors, report, views
 
 app_name = "api"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("models/active/", views.ActiveModelView.as_view(), name="active-model"),
     path("analyses/<int:pk>/frames/<int:frame_id>/crop.jpg", views.AnalysisViewSet.as_view({"get": "crop"}),
          name="analysis-crop"),
+    *report.urlpatterns,
     *router.urls,
     re_path(r"^.*$", errors.not_found),
 ]

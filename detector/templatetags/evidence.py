@@ -1,23 +1,15 @@
-"""Filters for showing scores: the same real / uncertain / fake bands the pipeline uses for verdicts."""
+"""Filters for showing scores, coloured by the rule the verdict was decided with (`ml.decision.band_of`
+through `Analysis.band_of`, with the threshold and band stored on the analysis)."""
 
 from django import template
 
 register = template.Library()
 
-DEFAULT_THRESHOLD, DEFAULT_BAND = 0.5, 0.1  # when the model version that scored it was deleted
-
 
 @register.filter
 def score_class(p_fake, analysis):
-    """"real", "uncertain" or "fake" for one score, judged by the analysing model's threshold."""
-    if p_fake is None:
-        return "none"
-    model = analysis.model_version
-    threshold = model.threshold if model else DEFAULT_THRESHOLD
-    band = model.uncertain_band if model else DEFAULT_BAND
-    if abs(p_fake - threshold) < band:
-        return "uncertain"
-    return "fake" if p_fake >= threshold else "real"
+    """"real", "uncertain", "fake" (or "none") for one score of this analysis."""
+    return analysis.band_of(p_fake)
 
 
 @register.filter
@@ -27,5 +19,9 @@ def percent(value):
 
 @register.filter
 def threshold_of(analysis):
-    model = analysis.model_version
-    return model.threshold if model else DEFAULT_THRESHOLD
+    return analysis.decision_rule[0]
+
+
+@register.filter
+def band_width_of(analysis):
+    return analysis.decision_rule[1]

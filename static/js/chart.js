@@ -39,7 +39,8 @@
     var path = data.map(function (d, i) { return (i ? "L" : "M") + x(d.t).toFixed(1) + " " + y(d.p).toFixed(1); }).join(" ");
     svg.appendChild(el("path", { d: path, fill: "none", stroke: "#2f5bd3", "stroke-width": "2", "vector-effect": "non-scaling-stroke" }));
     data.forEach(function (d) {
-      var dot = el("circle", { cx: x(d.t), cy: y(d.p), r: 3.5, fill: COLOURS[d.cls] });
+      // data-seek: seek.js moves the page's player to this moment when the point is clicked.
+      var dot = el("circle", { cx: x(d.t), cy: y(d.p), r: 4.5, fill: COLOURS[d.cls], "data-seek": d.t });
       dot.appendChild(el("title", {}, d.t.toFixed(1) + " s: " + Math.round(d.p * 100) + "% fake"));
       svg.appendChild(dot);
     });

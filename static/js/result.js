@@ -15,13 +15,16 @@
     return data.status_label;
   }
 
+  var shown = 0;  // the bar never goes back: a retry or a late, stale answer must not rewind it
+
   function show(data) {
     var status = document.getElementById("live-status");
     var bar = document.getElementById("live-bar");
     var percent = document.getElementById("live-percent");
     if (status) status.textContent = describe(data);
-    if (bar) bar.style.width = data.progress + "%";
-    if (percent) percent.textContent = data.progress + "%";
+    if (data.status === "running" || data.finished) shown = Math.max(shown, data.progress || 0);
+    if (bar) bar.style.width = shown + "%";
+    if (percent) percent.textContent = shown + "%";
     var hint = document.getElementById("live-hint");
     if (hint && data.status !== "waiting_model" && root().dataset.status === "waiting_model") {
       hint.textContent = "A model is ready. This page updates by itself.";
@@ -37,6 +40,7 @@
         root().replaceWith(fresh);
         if (window.DeepTraceChart) window.DeepTraceChart.renderAll(fresh);
         else loadChartScript();
+        if (window.DeepTraceSeek) window.DeepTraceSeek.layout(fresh);
       });
   }
 

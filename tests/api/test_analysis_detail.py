@@ -40,7 +40,7 @@ def test_it_shows_the_latest_staff_decision(alice, user, staff_user):
     Review.objects.create(analysis=analysis, reviewer=staff_user, decision="overturned_real", note="internal")
     review = alice.get(url(analysis)).json()["review"]
     assert review["decision"] == "overturned_real" and review["label"] == "real"
-    assert review["decision_label"] == "Overturned to real" and review["source"] == "reviewed by staff"
+    assert review["decision_label"] == "Judged real" and review["source"] == "reviewed by staff"
     assert "note" not in review  # staff notes stay in the admin
 
 

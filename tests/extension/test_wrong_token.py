@@ -11,7 +11,7 @@ from .conftest import start_check
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 BAD_TOKEN = ("The server did not accept your API token. Create a new token on your DeepTrace account "
-             "(Account › API tokens) and paste it in the extension's options.")
+             "(API tokens, in the site's menu) and paste it in the extension's options.")
 
 
 def test_it_says_the_token_was_refused(browser, site, live_server, user):

@@ -23,11 +23,11 @@ def test_staff_overturn_a_flagged_video_and_the_owner_sees_it(page, live_server,
     page.click("input[type=submit]")
     page.get_by_role("link", name="clip.mp4").click()
     assert page.locator("video").count() == 1 and page.get_by_text("v-browser").count() >= 1
-    page.get_by_label("Overturned to real").check()
+    page.get_by_label("Judged real").check()
     page.fill("textarea[name=note]", "A real press interview.")
     page.click("input[value='Record decision']")
-    page.get_by_text("Recorded “Overturned to real”").wait_for()
-    assert page.locator(".review-history").inner_text().startswith("Overturned to real by carol")
+    page.get_by_text("Recorded “Judged real”").wait_for()
+    assert page.locator(".review-history").inner_text().startswith("Judged real by carol")
 
     review = analysis.reviews.get()
     assert (review.decision, review.reviewer, review.note) == ("overturned_real", staff_user, "A real press interview.")
@@ -36,4 +36,4 @@ def test_staff_overturn_a_flagged_video_and_the_owner_sees_it(page, live_server,
     assert detail["review"]["source"] == "reviewed by staff"
     client.force_login(user)
     result_page = client.get(f"/analyses/{analysis.pk}/").content.decode()
-    assert "Reviewed by staff" in result_page and "Overturned to real" in result_page
+    assert "Reviewed by staff" in result_page and "Judged real" in result_page

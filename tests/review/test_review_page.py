@@ -13,7 +13,7 @@ def page_url(analysis):
 
 def test_it_shows_the_video_the_crops_and_the_model_version(staff_client, flagged):
     page = staff_client.get(page_url(flagged)).content.decode()
-    assert f'<video controls preload="metadata" src="/media/videos/{flagged.video_id}"' in page
+    assert f'<video controls preload="metadata" data-player src="/media/videos/{flagged.video_id}"' in page
     assert page.count('src="/media/crops/') == 3 and "v-review" in page and "Not reviewed yet" in page
 
 
@@ -25,7 +25,7 @@ def test_it_records_decisions_as_history_never_overwriting(staff_client, staff_u
     assert [r.decision for r in reviews] == ["escalate", "overturned_real"]
     assert all(r.reviewer == staff_user for r in reviews) and reviews[0].note == "ask legal"
     page = staff_client.get(page_url(flagged)).content.decode()
-    assert "Needs escalation" in page and "Overturned to real" in page and "a real interview" in page
+    assert "Needs escalation" in page and "Judged real" in page and "a real interview" in page
 
 
 def test_it_refuses_a_decision_that_is_not_one_of_the_three(staff_client, flagged):

@@ -38,7 +38,7 @@ def test_a_staff_review_is_shown_beside_the_models_verdict(client, user, staff_u
     make_review(analysis, staff_user)
     client.force_login(user)
     page = client.get(f"/analyses/{analysis.pk}/").content.decode()
-    assert "Reviewed by staff" in page and "Overturned to real" in page
+    assert "Reviewed by staff" in page and "Judged real" in page
 
 
 def test_a_failed_analysis_shows_the_reason_and_a_retry_button(client, user):

@@ -42,8 +42,9 @@ def test_the_javascript_upload_gets_json_with_the_result_url(client, user, clips
     assert response.json() == {"id": analysis.pk, "url": f"/analyses/{analysis.pk}/"}
 
 
-def test_anonymous_visitors_are_sent_to_log_in(client):
-    response = client.get("/")
+def test_anonymous_visitors_see_the_landing_page_and_an_upload_sends_them_to_log_in(client):
+    assert "Sign up" in client.get("/").content.decode()
+    response = client.post("/")
     assert response.status_code == 302 and response.url.startswith("/accounts/login/?next=/")
 
 

@@ -33,7 +33,8 @@ class Command(BaseCommand):
             result = pipeline.analyze(path, detector, opts, progress=self._progress)
         except VideoError as error:
             raise CommandError(str(error)) from None
-        self.stderr.write("")
+        if self.stderr.isatty():
+            self.stderr.write("")
         self.stdout.write(_as_json(result) if json else _summary(result))
 
     def _detector(self, checkpoint):
@@ -50,7 +51,13 @@ class Command(BaseCommand):
         return inference.detector_for(version), version.threshold, version.uncertain_band
 
     def _progress(self, stage, fraction):
-        self.stderr.write(f"\r{stage:<10} {fraction:5.0%}", ending="")
+        if self.stderr.isatty():  # a terminal: one line, rewritten in place
+            self.stderr.write(f"\r{stage:<10} {fraction:5.0%}", ending="")
+            return
+        # A log or a pipe: "\r" would jumble everything into one line; a line per stage and its end.
+        if stage != getattr(self, "_last_stage", None) or fraction >= 1:
+            self.stderr.write(f"{stage:<10} {fraction:5.0%}")
+            self._last_stage = stage
 
 
 def _summary(result):
