@@ -176,6 +176,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Upload a video, get a real/fake verdict with the face evidence behind it.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request and response shapes as separate components: only then is an upload `format: binary`
+    # (a file to send) rather than the URL the response would hold.
+    "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
