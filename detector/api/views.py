@@ -37,7 +37,9 @@ NOT_FOUND = ((404, "No such analysis among yours."),)
 
 @extend_schema_view(
     list=extend_schema(summary="List your analyses", parameters=PARAMETERS,
-                       responses={200: s.AnalysisSummarySerializer(many=True), **_errors((400, "Unknown filter value."), *AUTH_ERRORS)}),
+                       responses={200: s.AnalysisSummarySerializer(many=True),
+                                  **_errors((400, "Unknown filter value, or a page that is not a whole number from 1."),
+                                            *AUTH_ERRORS, (404, "No such page: past the last one."))}),
     retrieve=extend_schema(summary="An analysis with its scores and evidence",
                            responses={200: s.AnalysisDetailSerializer, **_errors(*AUTH_ERRORS, *NOT_FOUND)}),
     destroy=extend_schema(summary="Delete an analysis with its video and face crops",
