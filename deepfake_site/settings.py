@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from .env import env_bool, env_float, env_int, env_list, env_str
+from .env import env_bool, env_float, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("DEEPTRACE_VAR_DIR", str(BASE_DIR / "var")))
@@ -183,6 +183,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+# Where the site is reached, e.g. https://deeptrace.example: work done outside a request (webhook bodies,
+# reports) has no host to build absolute URLs from. Unset, such URLs stay site-relative.
+SITE_URL = env_url("DEEPTRACE_SITE_URL")
 # Webhooks: never to loopback or private addresses unless explicitly allowed (tests, on-prem).
 DEEPTRACE_WEBHOOK_ALLOW_PRIVATE = env_bool("DEEPTRACE_WEBHOOK_ALLOW_PRIVATE", False)
 DEEPTRACE_WEBHOOK_SECRET = env_str("DEEPTRACE_WEBHOOK_SECRET", SECRET_KEY)
