@@ -5,6 +5,7 @@ request with a stack trace.
 """
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -58,3 +59,18 @@ def env_list(name, default=()):
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_url(name, default=""):
+    """An http(s) address such as https://deeptrace.example, without its trailing slash.
+
+    Unset or empty gives `default` (compose passes `${VAR:-}` through as an empty string).
+    """
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ImproperlyConfigured(f"{name} must be an http:// or https:// address like https://deeptrace.example, "
+                                   f"got {raw!r}.")
+    return raw.rstrip("/")

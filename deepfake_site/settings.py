@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from .env import env_bool, env_float, env_int, env_list, env_str
+from .env import env_bool, env_float, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("DEEPTRACE_VAR_DIR", str(BASE_DIR / "var")))
@@ -161,7 +161,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "detector.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.UserRateThrottle",
@@ -178,10 +178,16 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Upload a video, get a real/fake verdict with the face evidence behind it.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request and response shapes as separate components: only then is an upload `format: binary`
+    # (a file to send) rather than the URL the response would hold.
+    "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+# Where the site is reached, e.g. https://deeptrace.example: work done outside a request (webhook bodies,
+# reports) has no host to build absolute URLs from. Unset, such URLs stay site-relative.
+SITE_URL = env_url("DEEPTRACE_SITE_URL")
 # Webhooks: never to loopback or private addresses unless explicitly allowed (tests, on-prem).
 DEEPTRACE_WEBHOOK_ALLOW_PRIVATE = env_bool("DEEPTRACE_WEBHOOK_ALLOW_PRIVATE", False)
 DEEPTRACE_WEBHOOK_SECRET = env_str("DEEPTRACE_WEBHOOK_SECRET", SECRET_KEY)

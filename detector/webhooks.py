@@ -73,7 +73,7 @@ def backoff(retries):
 
 
 def payload(analysis):
-    """The same JSON as GET /api/v1/analyses/{id}/ (URLs are site-relative: there is no request)."""
+    """The same JSON as GET /api/v1/analyses/{id}/, its URLs under SITE_URL (there is no request)."""
     from rest_framework.renderers import JSONRenderer
 
     from .api.serializers import AnalysisDetailSerializer

@@ -70,9 +70,36 @@ class DeepfakeDetector(nn.Module):
     def forward(self, x: torch.Tensor) -> DetectorOutput:
         return self.classify_features(self.encode_frames(x))
 
+    def freeze_backbone(self, train_blocks: int) -> None:
+        """Train only the top `train_blocks` blocks of the backbone (-1: all of it; 0: none). A Lite's
+        blocks are its seven stages then its head conv; a ResNeXt's are layer1..layer4. Frozen parts
+        keep their ImageNet batch-norm statistics (see `train`)."""
+        if train_blocks < 0:
+            return
+        blocks = _backbone_blocks(self.backbone)
+        trainable = blocks[len(blocks) - train_blocks:] if train_blocks else []
+        self.backbone.requires_grad_(False)
+        for block in trainable:
+            block.requires_grad_(True)
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if mode:  # batch norm of frozen parts stays in eval mode: its statistics are ImageNet's
+            for module in self.backbone.modules():
+                if isinstance(module, nn.modules.batchnorm._BatchNorm) and not any(
+                        p.requires_grad for p in module.parameters()):
+                    module.eval()
+        return self
+
     def head_parameters(self):
         """Everything but the backbone: the LSTM and the classifier (they train at a higher rate)."""
         return [p for name, p in self.named_parameters() if not name.startswith("backbone.")]
 
     def _head(self, h: torch.Tensor) -> torch.Tensor:
         return self.fc(self.dropout(self.act(h)))
+
+
+def _backbone_blocks(backbone: nn.Module) -> list[nn.Module]:
+    if hasattr(backbone, "blocks"):  # timm EfficientNet(-Lite): stages, then the head conv + its norm
+        return [*backbone.blocks, nn.ModuleList([backbone.conv_head, backbone.bn2])]
+    return [backbone.layer1, backbone.layer2, backbone.layer3, backbone.layer4]

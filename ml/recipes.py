@@ -35,6 +35,7 @@ class Recipe:
     brightness: float  # brightness shift ±
     lstm_hidden: int = 2048
     dropout: float = 0.4
+    train_blocks: int = -1  # backbone blocks that train, counted from the top; -1 all, 0 frozen (ml/model.py)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -63,7 +64,7 @@ DEFAULT_RECIPE = "finetune"
 OVERRIDES = {
     "backbone": "backbone", "image_size": "image_size", "frames": "sequence_length", "batch_size": "batch_size",
     "epochs": "epochs", "lr": "lr_backbone", "lr_head": "lr_head", "weight_decay": "weight_decay",
-    "lstm_hidden": "lstm_hidden", "dropout": "dropout",
+    "lstm_hidden": "lstm_hidden", "dropout": "dropout", "train_blocks": "train_blocks",
 }
 
 

@@ -71,6 +71,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weight-decay", type=float, default=None)
     p.add_argument("--lstm-hidden", type=int, default=None)
     p.add_argument("--dropout", type=float, default=None)
+    p.add_argument("--train-blocks", type=int, default=None,
+                   help="backbone blocks that train, from the top (-1 all: the recipe's; 0 frozen; 2 the last two + head conv)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: cuda when available)")
     p.add_argument("--cv", type=int, default=0, metavar="K", help="group K-fold cross-validation instead of one split")
@@ -87,7 +89,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def recipe_of(args) -> Recipe:
     return recipe_from(args.recipe, **{k: getattr(args, k, None) for k in
                                        ("backbone", "image_size", "frames", "batch_size", "epochs", "lr", "lr_head",
-                                        "weight_decay", "lstm_hidden", "dropout")})
+                                        "weight_decay", "lstm_hidden", "dropout", "train_blocks")})
 
 
 def extract_settings_of(args) -> ExtractSettings:
@@ -100,11 +102,13 @@ def extract_settings_of(args) -> ExtractSettings:
 def build_model(recipe: Recipe, weights_path=None) -> tuple[DeepfakeDetector, ModelConfig, str]:
     config = ModelConfig(backbone=recipe.backbone, lstm_hidden=recipe.lstm_hidden, dropout=recipe.dropout)
     model = DeepfakeDetector(config)
-    return model, config, load_backbone_weights(model, weights_path)
+    init = load_backbone_weights(model, weights_path)
+    model.freeze_backbone(recipe.train_blocks)
+    return model, config, init
 
 
 def make_optimizer(model: DeepfakeDetector, recipe: Recipe, steps_per_epoch: int):
-    groups = [{"params": list(model.backbone.parameters()), "lr": recipe.lr_backbone},
+    groups = [{"params": [p for p in model.backbone.parameters() if p.requires_grad], "lr": recipe.lr_backbone},
               {"params": model.head_parameters(), "lr": recipe.lr_head}]
     cls = torch.optim.AdamW if recipe.optimizer == "adamw" else torch.optim.Adam
     optimizer = cls(groups, weight_decay=recipe.weight_decay)
@@ -332,7 +336,7 @@ def model_card(args, recipe, detector, backbone_init, threshold, band, evaluatio
         "backbone": recipe.backbone,
         "backbone_init": "imagenet" if backbone_init.startswith("imagenet") else backbone_init,
         "recipe": recipe.name,
-        "trained": "whole backbone + LSTM + head (fine-tuned)",
+        "trained": trained_parts(recipe),
         "image_size": detector.preprocessing["image_size"],
         "frames": recipe.sequence_length, "epochs": recipe.epochs, "lr": recipe.lr_backbone, "lr_head": recipe.lr_head,
         "batch_size": recipe.batch_size, "lstm_hidden": recipe.lstm_hidden,
@@ -348,6 +352,14 @@ def model_card(args, recipe, detector, backbone_init, threshold, band, evaluatio
                                    "fake": split[side]["fake"], "groups": len(split[side]["groups"])}
                             for side in ("train", "val", "test") if side in split}}
     return plain(card)
+
+
+def trained_parts(recipe: Recipe) -> str:
+    if recipe.train_blocks < 0:
+        return "whole backbone + LSTM + head (fine-tuned)"
+    if recipe.train_blocks == 0:
+        return "LSTM + head (backbone frozen)"
+    return f"top {recipe.train_blocks} backbone blocks + LSTM + head"
 
 
 def save_model(path: Path, detector: Detector, threshold, band, metrics_: dict, provenance_: dict, card: dict) -> None:

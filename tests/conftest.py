@@ -118,10 +118,7 @@ def celery_worker(transactional_db, worker_queue, settings):
     redis_url = os.environ.get("REDIS_URL")
     if not redis_url:
         pytest.skip("REDIS_URL is not set: the end-to-end tests need a real Redis (run `make test`).")
-    settings.CELERY_TASK_ROUTES = {"detector.tasks.*": {"queue": worker_queue}}
-    from deepfake_site.celery import app
-
-    app.conf.task_routes = settings.CELERY_TASK_ROUTES
+    app = route_tasks(settings, worker_queue)
     app.conf.broker_url = redis_url
     db = connection.settings_dict
     env = dict(
@@ -143,6 +140,19 @@ def celery_worker(transactional_db, worker_queue, settings):
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+def route_tasks(settings, queue):
+    """Send every detector task to `queue` from now on; returns the Celery app."""
+    settings.CELERY_TASK_ROUTES = {"detector.tasks.*": {"queue": queue}}
+    from deepfake_site.celery import app
+
+    app.conf.task_routes = settings.CELERY_TASK_ROUTES
+    # Celery caches its routes at the first task sent: after an earlier test sent one (the contract
+    # test's retries), ours would still go to the old queue, which no worker here reads.
+    app.amqp.flush_routes()
+    app.amqp.router = app.amqp.Router()
+    return app
 
 
 def _wait_for_ready(proc, timeout=90):

@@ -6,6 +6,7 @@ holds field errors or extra data (the wait of a throttled request).
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -75,6 +76,7 @@ def _flatten(data, prefix=""):
         yield f"{prefix[:-1]}: {data}" if prefix else str(data)
 
 
+@csrf_exempt  # nothing here to protect; without it an unsafe method gets Django's HTML CSRF page instead
 def not_found(request, *args, **kwargs):
     """A JSON 404 for paths under /api/ that no route matches (Django's own 404 is an HTML page)."""
     return JsonResponse(error_body("not_found", "No API endpoint at this address."), status=404)

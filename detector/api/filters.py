@@ -1,4 +1,7 @@
-"""?status= and ?verdict= on the analyses list. An unknown value is a 400, not a silently empty page."""
+"""?status= and ?verdict= on the analyses list. An unknown value is a 400, not a silently empty page.
+
+An empty value is unknown too: the schema's enums leave it out, so the API must not read it as "no filter".
+"""
 
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
@@ -16,7 +19,7 @@ PARAMETERS = [
 def filter_analyses(queryset, params):
     for name, choices in FILTERS.items():
         value = params.get(name)
-        if value is None or value == "":
+        if value is None:
             continue
         if value not in choices.values:
             allowed = ", ".join(choices.values)

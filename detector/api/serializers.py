@@ -7,14 +7,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from detector import webhooks
+from detector.links import absolute
 from detector.models import Analysis, FrameResult, ModelVersion, Review
 
 REVIEW_LABELS = {Review.Decision.CONFIRMED_FAKE: "fake", Review.Decision.OVERTURNED_REAL: "real"}
-
-
-def absolute(request, path):
-    """Absolute URL when answering a request; site-relative otherwise (webhook bodies)."""
-    return request.build_absolute_uri(path) if request is not None else path
 
 
 class AnalysisCreateSerializer(serializers.Serializer):

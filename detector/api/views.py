@@ -33,15 +33,19 @@ def _errors(*codes):
 
 AUTH_ERRORS = ((401, "Not authenticated, or the token is invalid or revoked."), (429, "Too many requests."))
 NOT_FOUND = ((404, "No such analysis among yours."),)
+# Unsafe methods with the login cookie (the site's own pages) need the CSRF token; tokens do not.
+CSRF = ((403, "A session (cookie) request without its CSRF token."),)
 
 
 @extend_schema_view(
     list=extend_schema(summary="List your analyses", parameters=PARAMETERS,
-                       responses={200: s.AnalysisSummarySerializer(many=True), **_errors((400, "Unknown filter value."), *AUTH_ERRORS)}),
+                       responses={200: s.AnalysisSummarySerializer(many=True),
+                                  **_errors((400, "Unknown filter value, or a page that is not a whole number from 1."),
+                                            *AUTH_ERRORS, (404, "No such page: past the last one."))}),
     retrieve=extend_schema(summary="An analysis with its scores and evidence",
                            responses={200: s.AnalysisDetailSerializer, **_errors(*AUTH_ERRORS, *NOT_FOUND)}),
     destroy=extend_schema(summary="Delete an analysis with its video and face crops",
-                          responses={204: None, **_errors(*AUTH_ERRORS, *NOT_FOUND)}),
+                          responses={204: None, **_errors(*AUTH_ERRORS, *CSRF, *NOT_FOUND)}),
 )
 class AnalysisViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
                       viewsets.GenericViewSet):
@@ -67,7 +71,8 @@ class AnalysisViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         responses={
             202: OpenApiResponse(s.AcceptedSerializer, description="Queued."),
             200: OpenApiResponse(s.AcceptedSerializer, description="Already analysed: the earlier analysis."),
-            **_errors((400, "Bad options or an unreadable video."), *AUTH_ERRORS, (413, "The file is too large."),
+            **_errors((400, "Bad options, an empty or unreadable video."), *AUTH_ERRORS, *CSRF,
+                      (413, "The file is too large."),
                       (415, "Not a video, or not multipart.")),
         },
     )
@@ -93,7 +98,8 @@ class AnalysisViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
 
     @extend_schema(summary="Run a failed analysis again", request=None,
                    responses={202: s.AcceptedSerializer,
-                              **_errors(*AUTH_ERRORS, *NOT_FOUND, (409, "Only a failed analysis can be retried."))})
+                              **_errors(*AUTH_ERRORS, *CSRF, *NOT_FOUND,
+                                        (409, "Only a failed analysis can be retried."))})
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
         analysis = self.get_object()

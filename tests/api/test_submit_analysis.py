@@ -93,6 +93,14 @@ def test_it_refuses_a_truncated_video_with_a_400(alice, clips):
     assert response.json()["error"]["code"] and not Video.objects.exists()
 
 
+def test_it_refuses_an_empty_file_with_400_invalid_naming_the_video(alice, tmp_path):
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    response = post(alice, empty)
+    assert response.status_code == 400 and error_code(response) == "invalid"  # the README's Errors table says so
+    assert "video" in response.json()["error"]["detail"] and not Video.objects.exists()
+
+
 def test_it_asks_anonymous_clients_to_authenticate(api_client, clips):
     response = post(api_client, clips["face"])
     assert response.status_code == 401 and error_code(response) == "not_authenticated"

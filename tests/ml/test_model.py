@@ -25,3 +25,16 @@ def test_cached_features_give_the_same_logits_as_images():
         feats = model.encode_frames(x)
         assert feats.shape == (1, 2, 2048)
         assert torch.allclose(model.classify_features(feats).logits, model(x).logits)
+
+
+def test_freezing_all_but_the_top_two_lite_blocks_trains_only_them_and_keeps_frozen_batchnorm_fixed():
+    from ml.model import DeepfakeDetector, ModelConfig
+
+    model = DeepfakeDetector(ModelConfig(backbone="efficientnet_lite0", lstm_hidden=8))
+    model.freeze_backbone(2)
+    trainable = {n.split(".")[0] for n, p in model.backbone.named_parameters() if p.requires_grad}
+    assert trainable == {"blocks", "conv_head", "bn2"}
+    assert not any(p.requires_grad for p in model.backbone.blocks[4].parameters())
+    assert all(p.requires_grad for p in model.backbone.blocks[6].parameters())
+    model.train()
+    assert not model.backbone.bn1.training and model.backbone.bn2.training
