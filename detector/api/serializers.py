@@ -143,10 +143,39 @@ class AnalysisSummarySerializer(serializers.ModelSerializer):
         return absolute(self.context.get("request"), reverse("api:analysis-detail", args=[analysis.pk]))
 
 
+class ModelQualitySerializer(serializers.Serializer):
+    """How well the model did on people it never saw in training, from its card."""
+
+    auc = serializers.FloatField(help_text="Video-level ROC AUC (mean over folds for cross-validation).")
+    auc_sd = serializers.FloatField(allow_null=True, required=False, help_text="Its standard deviation over folds; null for one split.")
+    protocol = serializers.CharField(required=False, help_text="How it was measured, in a sentence.")
+    data = serializers.CharField(required=False, help_text="What it was measured on, in a sentence.")
+    videos = serializers.IntegerField(required=False)
+
+
+class ModelSummarySerializer(serializers.ModelSerializer):
+    trained = serializers.SerializerMethodField(help_text="False for an untrained model: its verdicts are meaningless.")
+    quality = serializers.SerializerMethodField(help_text="Measured quality on unseen people; null when never measured.")
+
+    class Meta:
+        model = ModelVersion
+        fields = ["name", "backbone", "trained", "quality"]
+
+    def get_trained(self, model_version) -> bool:
+        return not model_version.is_untrained
+
+    @extend_schema_field(ModelQualitySerializer(allow_null=True))
+    def get_quality(self, model_version):
+        quality = model_version.quality
+        return ModelQualitySerializer(quality).data if quality else None
+
+
 class AnalysisDetailSerializer(AnalysisSummarySerializer):
     video = VideoSerializer()
     error = serializers.SerializerMethodField()
     model_version = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    model = ModelSummarySerializer(source="model_version", read_only=True, allow_null=True,
+                                   help_text="The model that decided, and what it is worth.")
     tracks = TrackSerializer(many=True)
     frames = FrameSerializer(many=True)
     result_page = serializers.SerializerMethodField()
@@ -155,7 +184,7 @@ class AnalysisDetailSerializer(AnalysisSummarySerializer):
         fields = [
             "id", "status", "stage", "progress", "verdict", "confidence", "fake_probability",
             "frames_requested", "frames_analysed", "faces_found", "processing_seconds", "error",
-            "model_version", "video", "tracks", "frames", "review", "created_at", "started_at",
+            "model_version", "model", "video", "tracks", "frames", "review", "created_at", "started_at",
             "finished_at", "url", "result_page",
         ]
 
@@ -176,12 +205,12 @@ def _latest_review(analysis):
     return reviews[0] if reviews else None
 
 
-class ModelVersionSerializer(serializers.ModelSerializer):
+class ModelVersionSerializer(ModelSummarySerializer):
     metrics = serializers.SerializerMethodField(help_text="Headline test metrics of the checkpoint.")
 
     class Meta:
         model = ModelVersion
-        fields = ["name", "backbone", "threshold", "uncertain_band", "metrics", "created_at"]
+        fields = ["name", "backbone", "trained", "quality", "threshold", "uncertain_band", "metrics", "created_at"]
 
     @extend_schema_field({"type": "object", "additionalProperties": {"type": "number"}})
     def get_metrics(self, model_version):

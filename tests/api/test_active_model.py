@@ -26,3 +26,21 @@ def test_it_answers_404_json_when_no_model_is_active(alice):
 
 def test_it_answers_post_with_405(alice):
     assert alice.post(URL).status_code == 405
+
+
+CARD = {"evaluation": {"auc": 0.83, "auc_sd": 0.05, "protocol": "5-fold group cross-validation",
+                       "data": "ffpp-sample: 157 videos (40 real), 20 identity groups", "videos": 157},
+        "provenance": {"trained": True, "backbone_init": "imagenet:/x.pth"}}
+
+
+def test_it_states_the_measured_quality_from_the_model_card(api_client):
+    make_model(name="lite0", active=True, card=CARD)
+    body = api_client.get(URL).json()
+    assert body["trained"] is True
+    assert body["quality"] == CARD["evaluation"]
+
+
+def test_an_untrained_model_says_so_and_has_no_quality(api_client):
+    make_model(name="random", active=True, card={"provenance": {"trained": False, "backbone_init": "random"}})
+    body = api_client.get(URL).json()
+    assert body["trained"] is False and body["quality"] is None

@@ -62,3 +62,12 @@ def test_it_asks_anonymous_clients_to_authenticate(api_client, user):
 def test_it_answers_put_with_405(alice, user):
     response = alice.put(url(make_done(user)), {})
     assert response.status_code == 405 and error_code(response) == "method_not_allowed"
+
+
+def test_it_names_the_deciding_model_and_what_it_is_worth(alice, user):
+    card = {"evaluation": {"auc": 0.83, "auc_sd": 0.05, "protocol": "5-fold group cross-validation",
+                           "data": "ffpp-sample", "videos": 157}, "provenance": {"trained": True}}
+    analysis = make_done(user, model_version=make_model(name="lite0-v1", card=card))
+    model = alice.get(f"/api/v1/analyses/{analysis.pk}/").json()["model"]
+    assert model["name"] == "lite0-v1" and model["trained"] is True
+    assert model["quality"]["auc"] == 0.83 and model["quality"]["auc_sd"] == 0.05
