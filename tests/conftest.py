@@ -128,11 +128,7 @@ def start_worker(settings, queue, redis_url, pool="solo", env=None):
     """
     from django.db import connection
 
-    app = route_tasks(settings, queue)
-    if app.conf.broker_url != redis_url:
-        app.conf.broker_url = redis_url
-        app._pool = None  # drop connections pooled for the earlier broker
-        app.amqp._producer_pool = None
+    use_broker(settings, queue, redis_url)
     db = connection.settings_dict
     env = dict(
         os.environ,
@@ -161,6 +157,16 @@ def stop_worker(proc, sig=signal.SIGTERM):
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=20)
+
+
+def use_broker(settings, queue, broker_url):
+    """Send every detector task to `queue` on `broker_url` from now on; returns the Celery app."""
+    app = route_tasks(settings, queue)
+    if app.conf.broker_url != broker_url:
+        app.conf.broker_url = broker_url
+        app._pool = None  # drop connections pooled for the earlier broker
+        app.amqp._producer_pool = None
+    return app
 
 
 def route_tasks(settings, queue):
