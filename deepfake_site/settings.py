@@ -36,6 +36,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "deepfake_site.limits.RequestSizeLimitMiddleware",  # first: before anything reads the body
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -108,6 +109,8 @@ MEDIA_URL = "/media/"  # never routed to the file system directly; see detector.
 # Uploads: big files stream to disk instead of memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
+DATA_UPLOAD_MAX_NUMBER_FILES = 2
 
 # --- DeepTrace -------------------------------------------------------------------------------------
 DEEPTRACE_MAX_UPLOAD_MB = env_int("DEEPTRACE_MAX_UPLOAD_MB", 200)
@@ -123,6 +126,7 @@ DEEPTRACE_DEVICE = env_str("DEEPTRACE_DEVICE", "auto")  # auto | cpu | cuda | cu
 # --- Celery ----------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if not REDIS_URL:
     # A broker that needs no server: messages are files under var/broker, shared by web and worker.
     _broker_dir = VAR_DIR / "broker"
@@ -135,6 +139,12 @@ if not REDIS_URL:
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+# Jobs survive their worker (detector.jobs): a running analysis whose lease is not renewed for this
+# long is taken over by the next delivery; the sweeper sends what no message will bring.
+DEEPTRACE_JOB_LEASE_S = env_int("DEEPTRACE_JOB_LEASE_S", 60)
+DEEPTRACE_JOB_MAX_ATTEMPTS = env_int("DEEPTRACE_JOB_MAX_ATTEMPTS", 3)
+DEEPTRACE_SWEEP_INTERVAL_S = env_int("DEEPTRACE_SWEEP_INTERVAL_S", 60)
+DEEPTRACE_SWEEP_BATCH = 500
 # Rate-limit counters must be shared by all web processes: Redis when there is one.
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -146,11 +156,22 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # long GPU tasks: never hoard messages
 CELERY_TASK_TIME_LIMIT = env_int("DEEPTRACE_TASK_TIME_LIMIT_S", 30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
+# Redis redelivers an unacknowledged message after this long: longer than any task may run, so a
+# live task is never delivered twice; a dead worker's job is taken over sooner by lease + sweeper.
+CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = CELERY_TASK_TIME_LIMIT + 5 * 60
+# A broker outage must not hang an upload: give up sending quickly, the sweeper sends it later.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-unsent-analyses": {"task": "detector.tasks.sweep", "schedule": float(DEEPTRACE_SWEEP_INTERVAL_S)},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Model jobs get their own queue (GPU workers); webhook deliveries must not wait behind them.
 CELERY_TASK_ROUTES = {
     "detector.tasks.analyze": {"queue": env_str("DEEPTRACE_ANALYSIS_QUEUE", "analysis")},
     "detector.tasks.send_webhook": {"queue": "default"},
+    "detector.tasks.sweep": {"queue": "default"},
 }
 
 # --- API -------------------------------------------------------------------------------------------
@@ -164,8 +185,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "detector.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
+        "detector.api.throttles.UserRateThrottle",
+        "detector.api.throttles.AnonRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "user": env_str("DEEPTRACE_API_USER_RATE", "120/minute"),

@@ -1,17 +1,30 @@
-"""Celery tasks: thin wrappers that call services. Routed to the "analysis" queue in settings."""
+"""Celery tasks: thin wrappers that call detector.jobs / dispatch and enqueue what follows.
+
+Routed in settings: analyses to the "analysis" queue, webhooks and the sweeper to "default".
+"""
 
 from celery import shared_task
 
-from . import services
+from . import dispatch, jobs, webhooks
+from .models import Analysis
 
 
-@shared_task(name="detector.tasks.analyze")
-def analyze(analysis_id):
-    services.run(analysis_id)
+@shared_task(name="detector.tasks.analyze", bind=True, max_retries=None)
+def analyze(self, analysis_id):
+    outcome = jobs.run(analysis_id)
+    if outcome is jobs.Outcome.LEASED:
+        # Celery redelivers at once when a pool child dies, before its lease can expire: come back
+        # when it has, and take the analysis over unless its worker is alive and renewing it.
+        raise self.retry(countdown=jobs.lease_left(analysis_id) + 1)
+    if outcome is jobs.Outcome.FINISHED and Analysis.objects.filter(pk=analysis_id).exclude(webhook_url="").exists():
+        send_webhook.delay(analysis_id)
 
 
 @shared_task(name="detector.tasks.send_webhook", bind=True, max_retries=5)
 def send_webhook(self, analysis_id):
-    from . import webhooks
-
     webhooks.deliver(self, analysis_id)
+
+
+@shared_task(name="detector.tasks.sweep")
+def sweep():
+    return dispatch.sweep()

@@ -113,33 +113,60 @@ def celery_worker(transactional_db, worker_queue, settings):
     Needs REDIS_URL (set by `make test`). Function-scoped because the test database is flushed between
     transactional tests; the worker's own start (~5 s with torch) is the price of using the real thing.
     """
-    from django.db import connection
-
     redis_url = os.environ.get("REDIS_URL")
     if not redis_url:
         pytest.skip("REDIS_URL is not set: the end-to-end tests need a real Redis (run `make test`).")
-    app = route_tasks(settings, worker_queue)
-    app.conf.broker_url = redis_url
+    proc = start_worker(settings, worker_queue, redis_url)
+    yield proc
+    stop_worker(proc)
+
+
+def start_worker(settings, queue, redis_url, pool="solo", env=None):
+    """Start a real Celery worker on `queue` and `redis_url`, reading the test database; wait until ready.
+
+    The web side of the test sends to the same queue and broker from now on.
+    """
+    from django.db import connection
+
+    use_broker(settings, queue, redis_url)
     db = connection.settings_dict
     env = dict(
         os.environ,
         DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        DEEPTRACE_ANALYSIS_QUEUE=worker_queue,
+        REDIS_URL=redis_url,
+        DEEPTRACE_ANALYSIS_QUEUE=queue,
         DJANGO_SETTINGS_MODULE="deepfake_site.settings_test",
+        **(env or {}),
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "deepfake_site", "worker", "-Q", worker_queue,
-         "--concurrency", "1", "--pool", "solo", "--loglevel", "INFO", "--without-heartbeat",
+        [sys.executable, "-m", "celery", "-A", "deepfake_site", "worker", "-Q", queue,
+         "--concurrency", "1", "--pool", pool, "--loglevel", "INFO", "--without-heartbeat",
          "--without-gossip", "--without-mingle"],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
     _wait_for_ready(proc)
-    yield proc
-    os.killpg(proc.pid, signal.SIGTERM)
+    return proc
+
+
+def stop_worker(proc, sig=signal.SIGTERM):
     try:
+        os.killpg(proc.pid, sig)
         proc.wait(timeout=20)
+    except ProcessLookupError:
+        pass
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=20)
+
+
+def use_broker(settings, queue, broker_url):
+    """Send every detector task to `queue` on `broker_url` from now on; returns the Celery app."""
+    app = route_tasks(settings, queue)
+    if app.conf.broker_url != broker_url:
+        app.conf.broker_url = broker_url
+        app._pool = None  # drop connections pooled for the earlier broker
+        app.amqp._producer_pool = None
+    return app
 
 
 def route_tasks(settings, queue):

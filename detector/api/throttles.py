@@ -1,24 +1,61 @@
-"""Per-user and anonymous rate limits, read from settings at request time.
+"""Per-user and anonymous rate limits: atomic counters that fail open.
 
-DRF's own classes copy DEFAULT_THROTTLE_RATES once at import, so a changed setting (a test, a
-reload) would not apply; these read the current value every time. Counters live in Django's cache:
-use a shared cache (Redis) in production so the limit holds across web processes.
+DRF's own throttles keep a list of timestamps per client and write it back (read, append, write): under
+concurrency many requests read the same list and all pass. Here each window is one counter that the
+cache increments atomically (Redis INCR), so at most `num_requests` pass per window however many
+arrive at once. Rates are read from settings at request time (DRF copies them once at import).
+
+When the cache (Redis) is down the limit is not enforced and the outage is logged: a broker outage must
+not turn every API request into a 500.
 """
 
+import logging
+import time
+
+from django.core.cache import cache
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
+log = logging.getLogger(__name__)
 
-class _CurrentRate:
+
+class _AtomicWindow:
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        ident = self.get_cache_key(request, view)
+        if ident is None:
+            return True
+        window = int(time.time() // self.duration)
+        self.window_ends = (window + 1) * self.duration
+        try:
+            return hit(f"{ident}:{window}", self.duration) <= self.num_requests
+        except Exception as error:
+            log.warning("Rate limit %s not enforced: the cache is unreachable (%s)", self.scope, error)
+            return True
 
-class UserRateThrottle(_CurrentRate, throttling.UserRateThrottle):
+    def wait(self):
+        return max(1, self.window_ends - time.time())
+
+
+def hit(key, ttl):
+    """Count one request in the window `key`; returns the count so far. Atomic on Redis and locmem."""
+    cache.add(key, 0, timeout=ttl + 1)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=ttl + 1)
+        return 1
+
+
+class UserRateThrottle(_AtomicWindow, throttling.UserRateThrottle):
     pass
 
 
-class AnonRateThrottle(_CurrentRate, throttling.AnonRateThrottle):
+class AnonRateThrottle(_AtomicWindow, throttling.AnonRateThrottle):
     pass
 
 

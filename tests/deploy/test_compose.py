@@ -15,7 +15,7 @@ def load():
 
 
 def test_it_defines_the_whole_stack():
-    assert set(load()["services"]) == {"postgres", "redis", "web", "worker"}
+    assert set(load()["services"]) == {"postgres", "redis", "nginx", "web", "worker", "beat"}
 
 
 def test_every_service_has_a_health_check():
@@ -25,7 +25,7 @@ def test_every_service_has_a_health_check():
 
 def test_app_services_point_at_the_compose_database_and_broker():
     services = load()["services"]
-    for name in ("web", "worker"):
+    for name in ("web", "worker", "beat"):
         environment = services[name]["environment"]
         assert environment["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in environment["DATABASE_URL"]
         assert environment["REDIS_URL"].startswith("redis://redis:6379")
@@ -53,3 +53,12 @@ def test_web_runs_gunicorn_and_shares_the_media_volume_with_the_worker():
 
 def test_web_health_check_hits_a_real_route(client, db):
     assert client.get("/healthz").json() == {"status": "ok"}
+    assert "/readyz" in " ".join(load()["services"]["web"]["healthcheck"]["test"])
+
+
+def test_only_nginx_is_published_and_it_refuses_bodies_over_the_upload_limit(settings):
+    services = load()["services"]
+    assert "ports" not in services["web"] and services["nginx"]["ports"] == ["8000:80"]
+    conf = (COMPOSE.parent / "deploy" / "nginx.conf").read_text()
+    assert f"client_max_body_size {settings.DEEPTRACE_MAX_UPLOAD_MB + 1}m;" in conf
+    assert "proxy_request_buffering on;" in conf and "server web:8000;" in conf

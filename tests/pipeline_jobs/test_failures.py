@@ -2,7 +2,7 @@
 
 import pytest
 
-from detector import inference, services
+from detector import inference, jobs, services
 from detector.models import Analysis
 from ml.errors import TruncatedVideo
 
@@ -21,7 +21,7 @@ def raising(error):
 def test_a_bad_video_fails_with_its_own_message(user, active_model, monkeypatch):
     monkeypatch.setattr(inference, "run_pipeline", raising(TruncatedVideo("The video ends early: it looks truncated.")))
     analysis = make_analysis(user)
-    services.run(analysis.pk)
+    jobs.run(analysis.pk)
     analysis.refresh_from_db()
     assert (analysis.status, analysis.error_code) == ("failed", "truncated_video")
     assert analysis.error_message == "The video ends early: it looks truncated."
@@ -30,7 +30,7 @@ def test_a_bad_video_fails_with_its_own_message(user, active_model, monkeypatch)
 def test_an_internal_error_fails_with_a_sentence_not_a_traceback(user, active_model, monkeypatch):
     monkeypatch.setattr(inference, "run_pipeline", raising(RuntimeError("CUDA error: device-side assert")))
     analysis = make_analysis(user)
-    services.run(analysis.pk)
+    jobs.run(analysis.pk)
     analysis.refresh_from_db()
     assert analysis.status == "failed" and analysis.error_code == "internal_error"
     assert "CUDA" not in analysis.error_message and "retry" in analysis.error_message

@@ -2,7 +2,7 @@
 
 import pytest
 
-from detector import services
+from detector import jobs
 from detector.models import Analysis
 from tests.pipeline_jobs.factories import make_analysis
 
@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 def test_interleaved_sampling_and_detection_reports_never_move_the_bar_back(user):
     analysis = make_analysis(user, status=Analysis.Status.RUNNING)
-    write = services._progress_writer(analysis.pk)
+    write = jobs.progress_writer(analysis.pk)
     seen = []
     reports = [("probing", 0.0), ("probing", 1.0)]
     for k in range(1, 11):  # the pipeline's batches: sampled k/10, then detected k/10

@@ -2,7 +2,7 @@
 
 import pytest
 
-from detector import inference, services
+from detector import inference, jobs
 from detector.models import Analysis, FrameResult
 
 from .factories import fake_result, make_analysis
@@ -25,7 +25,7 @@ def pipeline_calls(monkeypatch):
 
 def test_it_stores_verdict_scores_and_crops(user, active_model, pipeline_calls):
     analysis = make_analysis(user)
-    services.run(analysis.pk)
+    jobs.run(analysis.pk)
     analysis.refresh_from_db()
     assert (analysis.status, analysis.verdict, analysis.progress) == ("done", "fake", 100)
     assert analysis.model_version == active_model and analysis.frames_analysed == 3
@@ -36,24 +36,24 @@ def test_it_stores_verdict_scores_and_crops(user, active_model, pipeline_calls):
 
 def test_a_second_delivery_of_the_same_message_does_nothing(user, active_model, pipeline_calls):
     analysis = make_analysis(user)
-    services.run(analysis.pk)
-    services.run(analysis.pk)
+    jobs.run(analysis.pk)
+    jobs.run(analysis.pk)
     assert len(pipeline_calls) == 1
     assert FrameResult.objects.filter(analysis=analysis).count() == 3
 
 
 def test_a_retried_run_replaces_the_earlier_frames(user, active_model, pipeline_calls):
     analysis = make_analysis(user)
-    services.run(analysis.pk)
+    jobs.run(analysis.pk)
     Analysis.objects.filter(pk=analysis.pk).update(status=Analysis.Status.QUEUED)
-    services.run(analysis.pk)
+    jobs.run(analysis.pk)
     assert FrameResult.objects.filter(analysis=analysis).count() == 3
 
 
 def test_the_requested_frame_count_and_model_threshold_reach_the_pipeline(user, active_model, pipeline_calls):
     active_model.threshold = 0.7
     active_model.save()
-    services.run(make_analysis(user, frames_requested=42).pk)
+    jobs.run(make_analysis(user, frames_requested=42).pk)
     assert (pipeline_calls[0].frames, pipeline_calls[0].threshold) == (42, 0.7)
 
 
@@ -70,5 +70,5 @@ def test_progress_never_goes_backwards_while_stages_interleave(user, active_mode
 
     monkeypatch.setattr(inference, "run_pipeline", interleaving_pipeline)
     analysis = make_analysis(user)
-    services.run(analysis.pk)
+    jobs.run(analysis.pk)
     assert seen == sorted(seen) and seen[-1] == 70

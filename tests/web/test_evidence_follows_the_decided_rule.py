@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from detector import services
+from detector import jobs
 from detector.models import Analysis
 from tests.pipeline_jobs.factories import fake_result, make_analysis
 
@@ -19,7 +19,7 @@ def crop_classes(page):
 def test_the_verdict_and_the_crop_colours_agree_after_an_admin_changes_the_threshold(
         client, admin_client, user, active_model):
     analysis = make_analysis(user, status=Analysis.Status.RUNNING)
-    services.save_result(analysis, active_model, fake_result("fake", p_fake=0.7), seconds=1.0)
+    jobs.save_result(analysis, active_model, fake_result("fake", p_fake=0.7), seconds=1.0)
     analysis.refresh_from_db()
     assert (analysis.threshold, analysis.uncertain_band) == (0.5, 0.1)
 

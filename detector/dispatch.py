@@ -1,0 +1,57 @@
+"""Handing analyses to the broker so that none is lost: send after commit, sweep what was not taken.
+
+An analysis is committed as "queued" first and sent to the broker after the commit. When the broker is
+down the send fails, the upload still succeeds, and `enqueued_at` stays empty; the sweeper (Celery beat,
+and once at each worker start) sends it again once the broker is back. Sending twice is harmless: the
+worker's conditional claim (`detector.jobs.claim`) lets one delivery run it.
+"""
+
+import logging
+from datetime import timedelta
+
+from celery import current_app
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from . import jobs
+from .models import Analysis
+
+log = logging.getLogger(__name__)
+
+ANALYZE_TASK = "detector.tasks.analyze"  # by name: this module is imported by tasks, not the other way
+
+
+def send(analysis_id):
+    """Send one analysis to the worker queue; False (logged) when the broker cannot take it."""
+    try:
+        current_app.send_task(ANALYZE_TASK, args=[analysis_id])
+    except Exception as error:  # kombu raises several types for "broker unreachable"
+        log.warning("Analysis %s stays queued: the broker is unreachable (%s); the sweeper will send it",
+                    analysis_id, error)
+        return False
+    Analysis.objects.filter(pk=analysis_id).update(enqueued_at=timezone.now())
+    return True
+
+
+def unsent():
+    """Analyses that need a message: never sent, sent so long ago the message may be lost, or running
+    under an expired lease (their worker died) and not re-sent since it expired."""
+    lost_before = timezone.now() - timedelta(seconds=settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"])
+    expired_before = jobs.lease_expired_before()
+    queued = Q(status=Analysis.Status.QUEUED) & (Q(enqueued_at=None) | Q(enqueued_at__lt=lost_before))
+    orphaned = (Q(status=Analysis.Status.RUNNING) & Q(heartbeat_at__lt=expired_before)
+                & (Q(enqueued_at=None) | Q(enqueued_at__lt=expired_before)))
+    return Analysis.objects.filter(queued | orphaned).order_by("created_at")
+
+
+def sweep():
+    """Send every analysis that no worker has and no message will bring. Returns how many were sent."""
+    sent = 0
+    for analysis_id in unsent().values_list("pk", flat=True)[: settings.DEEPTRACE_SWEEP_BATCH]:
+        if not send(analysis_id):
+            break  # the broker is still down; the next sweep tries again
+        sent += 1
+    if sent:
+        log.info("Sweeper sent %s analyses to the worker queue", sent)
+    return sent

@@ -1,0 +1,232 @@
+"""The worker's job: claim an analysis, run the pipeline, write progress, save or fail it.
+
+A job survives its worker. While an analysis runs, its row holds a lease: `heartbeat_at`, written
+with every progress step and by a heartbeat thread in between (model loading and long stages report
+nothing for a while). A worker that dies stops writing; once the lease is older than
+DEEPTRACE_JOB_LEASE_S any delivery of the analysis (Celery's redelivery, or the sweeper's message)
+takes it over. The claim is one conditional UPDATE, so two deliveries never both run it.
+
+Nothing here imports Celery: `detector.tasks` wraps these and enqueues what follows.
+"""
+
+import enum
+import logging
+import threading
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from ml.errors import VideoError
+
+from . import inference
+from .models import Analysis, FrameResult, ModelVersion
+
+log = logging.getLogger(__name__)
+
+# Each pipeline stage owns a slice of the progress bar.
+_STAGE_SPAN = {"probing": (0, 5), "sampling": (5, 35), "detecting": (35, 70), "scoring": (70, 95)}
+INTERNAL_ERROR = "The analysis stopped because of an internal error. You can retry it; if it fails again, contact us."
+WORKER_LOST = ("The analysis stopped its worker several times (the video may need more memory than we have). "
+               "You can retry it; if it fails again, contact us.")
+
+
+class Outcome(enum.Enum):
+    FINISHED = "finished"  # done or failed: the result (or the reason) is saved
+    SKIPPED = "skipped"  # finished earlier, deleted, or waiting for a model: nothing to do
+    LEASED = "leased"  # another worker holds a live lease: try again when it could have expired
+
+
+def lease_seconds():
+    return settings.DEEPTRACE_JOB_LEASE_S
+
+
+def lease_expired_before():
+    return timezone.now() - timedelta(seconds=lease_seconds())
+
+
+def takeable():
+    """Analyses a delivery may claim: queued, or running under a lease nobody renews."""
+    stale = Q(status=Analysis.Status.RUNNING) & (Q(heartbeat_at__lt=lease_expired_before()) | Q(heartbeat_at=None))
+    return Q(status=Analysis.Status.QUEUED) | stale
+
+
+def claim(analysis_id):
+    """Take the analysis for this worker; False when it is not takeable (idempotency)."""
+    now = timezone.now()
+    claimed = Analysis.objects.filter(takeable(), pk=analysis_id).update(
+        status=Analysis.Status.RUNNING,
+        stage="starting",
+        progress=0,
+        started_at=now,
+        heartbeat_at=now,
+        attempts=F("attempts") + 1,
+    )
+    return claimed == 1
+
+
+def run(analysis_id):
+    """Claim, analyse, persist. Never raises for a user's bad video; returns an Outcome."""
+    if not claim(analysis_id):
+        return _why_not_claimed(analysis_id)
+    analysis = Analysis.objects.select_related("video").get(pk=analysis_id)
+    if analysis.attempts > settings.DEEPTRACE_JOB_MAX_ATTEMPTS:
+        # Each earlier attempt lost its worker (killed, out of memory): do not kill another.
+        fail(analysis_id, "worker_lost", WORKER_LOST)
+        return Outcome.FINISHED
+    model_version = ModelVersion.objects.filter(is_active=True).first()
+    if model_version is None:
+        Analysis.objects.filter(pk=analysis_id).update(status=Analysis.Status.WAITING_MODEL, stage="")
+        return Outcome.SKIPPED
+    with _heartbeat(analysis_id):
+        _analyse(analysis, model_version)
+    return Outcome.FINISHED
+
+
+def _why_not_claimed(analysis_id):
+    status = Analysis.objects.filter(pk=analysis_id).values_list("status", flat=True).first()
+    if status == Analysis.Status.RUNNING:
+        log.info("Analysis %s is held by a live lease; this delivery will come back", analysis_id)
+        return Outcome.LEASED
+    log.info("Analysis %s is %s; skipping this delivery", analysis_id, status or "gone")
+    return Outcome.SKIPPED
+
+
+def lease_left(analysis_id):
+    """Seconds until the analysis's lease expires if nobody renews it (0 when already expired)."""
+    beat = Analysis.objects.filter(pk=analysis_id).values_list("heartbeat_at", flat=True).first()
+    if beat is None:
+        return 0
+    return max(0.0, (beat - lease_expired_before()).total_seconds())
+
+
+def _analyse(analysis, model_version):
+    started = time.monotonic()
+    try:
+        options = inference.options_for(analysis, model_version)
+        result = inference.run_pipeline(analysis.video.file.path, model_version, options, progress_writer(analysis.pk))
+    except VideoError as error:
+        fail(analysis.pk, error.code, str(error))
+    except Exception:
+        log.exception("Analysis %s failed", analysis.pk)
+        fail(analysis.pk, "internal_error", INTERNAL_ERROR)
+    else:
+        save_result(analysis, model_version, result, time.monotonic() - started)
+
+
+class _heartbeat:
+    """Renew the lease every quarter lease from a thread while the pipeline works."""
+
+    def __init__(self, analysis_id):
+        self.analysis_id = analysis_id
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"lease-{analysis_id}", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+
+    def _beat(self):
+        try:
+            while not self.stop.wait(lease_seconds() / 4):
+                Analysis.objects.filter(pk=self.analysis_id, status=Analysis.Status.RUNNING).update(
+                    heartbeat_at=timezone.now())
+        except Exception:  # a database hiccup: the progress writes renew the lease too
+            log.warning("Lease heartbeat of analysis %s stopped", self.analysis_id, exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
+
+
+def progress_writer(analysis_id):
+    """The pipeline's progress callback: one UPDATE per whole percent gained, never backwards.
+
+    At most ~100 small writes per analysis, so every step the pipeline reports reaches the page (a
+    time-based throttle could hold back the last step before a long stage). The pipeline interleaves
+    sampling and detection batch by batch: a report that would move the bar back, or relabel it with
+    an earlier stage, is skipped. Each write renews the lease.
+    """
+    last = {"stage": None, "percent": -1}
+
+    def write(stage, fraction):
+        low, high = _STAGE_SPAN.get(stage, (0, 95))
+        percent = int(low + (high - low) * max(0.0, min(1.0, fraction)))
+        moves_on = stage != last["stage"] and low >= last["percent"]
+        if percent <= last["percent"] and not moves_on:
+            return
+        percent = max(percent, last["percent"])
+        Analysis.objects.filter(pk=analysis_id).update(stage=stage, progress=percent, heartbeat_at=timezone.now())
+        last.update(stage=stage, percent=percent)
+
+    return write
+
+
+def fail(analysis_id, code, message):
+    Analysis.objects.filter(pk=analysis_id).update(
+        status=Analysis.Status.FAILED,
+        stage="",
+        error_code=code,
+        error_message=message,
+        heartbeat_at=None,
+        finished_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def save_result(analysis, model_version, result, seconds):
+    """Persist an ml AnalysisResult. Replaces earlier frames and their files, so a re-run leaves one result."""
+    _delete_frames(analysis)
+    for frame in result.frames:
+        row = FrameResult(
+            analysis=analysis,
+            track=frame.track,
+            frame_index=frame.frame_index,
+            timestamp_s=frame.timestamp_s,
+            box=list(frame.box),
+            fake_probability=frame.fake_probability,
+        )
+        row.crop.save(f"{frame.track}-{frame.frame_index}.jpg", ContentFile(frame.crop_jpeg), save=False)
+        row.save()
+    Analysis.objects.filter(pk=analysis.pk).update(
+        status=Analysis.Status.DONE,
+        stage="",
+        progress=100,
+        heartbeat_at=None,
+        model_version=model_version,
+        # The rule this verdict was decided with: the pipeline's own when it reports it, else the
+        # version's values that inference.options_for passed to it.
+        threshold=_decided(result, "threshold", model_version.threshold),
+        uncertain_band=_decided(result, "uncertain_band", model_version.uncertain_band),
+        verdict=result.verdict,
+        confidence=result.confidence,
+        fake_probability=result.fake_probability,
+        frames_analysed=result.frames_sampled,
+        faces_found=result.faces_found,
+        tracks=[vars(track) for track in result.tracks],
+        timings=result.timings,
+        processing_seconds=round(seconds, 3),
+        error_code="",
+        error_message="",
+        finished_at=timezone.now(),
+    )
+
+
+def _delete_frames(analysis):
+    """Delete the earlier run's rows, and their crop files once the new result commits."""
+    old = list(analysis.frames.all())
+    analysis.frames.all().delete()
+    names = [frame.crop.name for frame in old if frame.crop]
+    if names:
+        storage = FrameResult._meta.get_field("crop").storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
+def _decided(result, name, fallback):
+    value = getattr(result, name, None)
+    return fallback if value is None else value
