@@ -178,6 +178,15 @@ class Analysis(models.Model):
             return 0
         return max(0, self.frames_requested - self.frames_analysed)
 
+    @property
+    def frames_note(self):
+        """The sentence that says a verdict rests on fewer frames than asked for, else "".
+        The result page and the API show the same one."""
+        if not self.frames_short:
+            return ""
+        return (f"Analysed {self.frames_analysed} of {self.frames_requested} requested frames: "
+                "the rest could not be read from the video.")
+
 
 class FlaggedAnalysis(Analysis):
     """The staff review queue in the admin (detector.admin_review): same rows, filtered there."""
