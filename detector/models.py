@@ -39,6 +39,8 @@ class Video(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # One stored copy per user and content: concurrent identical uploads cannot both insert.
+        constraints = [models.UniqueConstraint(fields=["owner", "sha256"], name="video_once_per_owner")]
 
     def __str__(self):
         return self.original_name
