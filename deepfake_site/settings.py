@@ -206,6 +206,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+# Log-in throttle (accounts/login_throttle.py): failures allowed per account and per client address
+# within the window; past either, log-in is refused (429) until the window ends.
+DEEPTRACE_LOGIN_FAILURES_PER_ACCOUNT = env_int("DEEPTRACE_LOGIN_FAILURES_PER_ACCOUNT", 5)
+DEEPTRACE_LOGIN_FAILURES_PER_ADDRESS = env_int("DEEPTRACE_LOGIN_FAILURES_PER_ADDRESS", 20)
+DEEPTRACE_LOGIN_WINDOW_S = env_int("DEEPTRACE_LOGIN_WINDOW_S", 15 * 60)
+# How many reverse proxies (nginx) stand in front and append to X-Forwarded-For; 0 trusts none of it.
+DEEPTRACE_PROXY_COUNT = env_int("DEEPTRACE_PROXY_COUNT", 0)
 # Where the site is reached, e.g. https://deeptrace.example: work done outside a request (webhook bodies,
 # reports) has no host to build absolute URLs from. Unset, such URLs stay site-relative.
 SITE_URL = env_url("DEEPTRACE_SITE_URL")
