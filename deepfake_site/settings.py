@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "deepfake_site.csp.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "deepfake_site.urls"
@@ -61,6 +62,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "deepfake_site.csp.nonce",
             ],
         },
     },
@@ -233,7 +235,26 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Content-Security-Policy on every response (deepfake_site/csp.py), in DEBUG too, so the tests render
+# pages under the policy production sends. "{nonce}" becomes a fresh nonce per response, for the
+# inline <style> blocks of the admin pages and API docs ({{ csp_nonce }}). Style attributes stay allowed: they
+# cannot run script, and the admin and Swagger UI use them.
+DEEPTRACE_CSP = env_str(
+    "DEEPTRACE_CSP",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'nonce-{nonce}'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data:; media-src 'self'; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
+DEEPTRACE_CSP_REPORT_ONLY = env_bool("DEEPTRACE_CSP_REPORT_ONLY", False)
+
 if not DEBUG:
+    # HTTPS only, unless a deployment serves plain HTTP on purpose (docker-compose on localhost turns
+    # these off). The health probes stay reachable over HTTP from inside the network.
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
