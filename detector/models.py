@@ -46,6 +46,11 @@ class Video(models.Model):
         return self.original_name
 
     @property
+    def is_purged(self):
+        """The file was deleted after the retention period (detector/retention.py); the row stays."""
+        return not self.file
+
+    @property
     def resolution(self):
         return f"{self.width}x{self.height}" if self.width and self.height else ""
 

@@ -28,11 +28,22 @@ def submit(owner, upload, checked, frames, webhook_url="", force=False):
         if stored is not None:
             return stored, False
         video = Video.objects.get(owner=owner, sha256=checked.sha256)
+    if video.is_purged:
+        _restore(video, upload)
     earlier = None if force else video.analyses.exclude(status=Analysis.Status.FAILED).first()
     if earlier is not None:
         return earlier, True
     with transaction.atomic():
         return start_analysis(video, frames, webhook_url), False
+
+
+def _restore(video, upload):
+    """Store the file again for a video purged after the retention period, so it plays and can be
+    re-run. Of two at once, the one whose update finds the field still empty keeps its file."""
+    video.file.save(upload.name, upload, save=False)
+    if not Video.objects.filter(pk=video.pk, file="").update(file=video.file.name):
+        video.file.delete(save=False)
+        video.refresh_from_db()
 
 
 def _store_first(owner, upload, checked, frames, webhook_url):
@@ -100,7 +111,10 @@ def enqueue(analysis):
 
 
 def is_retryable(analysis):
-    """Failed, or stuck: running under a lease that nobody renews (its worker died)."""
+    """Failed, or stuck: running under a lease that nobody renews (its worker died); and its video
+    still stored (not purged after the retention period)."""
+    if analysis.video.is_purged:
+        return False
     stuck = Analysis.objects.filter(jobs.takeable(), pk=analysis.pk, status=Analysis.Status.RUNNING)
     return analysis.status == Analysis.Status.FAILED or stuck.exists()
 

@@ -19,6 +19,8 @@ from .forms import UploadForm
 from .models import Analysis
 
 HISTORY_PAGE_SIZE = 20
+PURGED_MESSAGE = ("The video file was deleted after the retention period; its verdict and face crops are kept. "
+                  "Upload it again to watch it here.")
 DUPLICATE_MESSAGE = "You uploaded this video before: here is its analysis."
 
 
@@ -90,6 +92,7 @@ def result(request, analysis_id):
         "frames": analysis.frames.all(),
         "review": analysis.reviews.first(),  # newest first (Review.Meta.ordering)
         "model_active": services.active_model() is not None,
+        "purged_message": PURGED_MESSAGE,
     }
     return render(request, "detector/result.html", context)
 
