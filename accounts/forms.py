@@ -1,5 +1,8 @@
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.core.exceptions import ValidationError
+
+from . import login_throttle
 
 
 class SignupForm(UserCreationForm):
@@ -7,3 +10,19 @@ class SignupForm(UserCreationForm):
 
     class Meta(UserCreationForm.Meta):
         fields = ("username", "email")
+
+
+class ThrottledLoginForm(AuthenticationForm):
+    """Django's log-in form, refusing while the account or address is throttled
+    (accounts/login_throttle.py)."""
+
+    throttled = False
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        if not login_throttle.attempt(self.request, username):
+            self.throttled = True
+            raise ValidationError(login_throttle.locked_message(), code="throttled")
+        cleaned = super().clean()  # raises on a wrong password: the attempt stays counted
+        login_throttle.succeeded(self.request, username)
+        return cleaned

@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "deepfake_site.csp.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "deepfake_site.urls"
@@ -61,6 +62,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "deepfake_site.csp.nonce",
             ],
         },
     },
@@ -116,6 +118,8 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 2
 DEEPTRACE_MAX_UPLOAD_MB = env_int("DEEPTRACE_MAX_UPLOAD_MB", 200)
 DEEPTRACE_MAX_DURATION_S = env_float("DEEPTRACE_MAX_DURATION_S", 600.0)
 DEEPTRACE_DEFAULT_FRAMES = env_int("DEEPTRACE_DEFAULT_FRAMES", 20)
+# `manage.py purge_videos` deletes stored videos older than this; analyses and crops are kept.
+DEEPTRACE_VIDEO_RETENTION_DAYS = env_int("DEEPTRACE_VIDEO_RETENTION_DAYS", 30)
 DEEPTRACE_MIN_FRAMES = 10
 DEEPTRACE_MAX_FRAMES = 100
 DEEPTRACE_MODEL_DIR = Path(env_str("DEEPTRACE_MODEL_DIR", str(VAR_DIR / "models")))
@@ -206,6 +210,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+# Log-in throttle (accounts/login_throttle.py): failures allowed per account and per client address
+# within the window; past either, log-in is refused (429) until the window ends.
+DEEPTRACE_LOGIN_FAILURES_PER_ACCOUNT = env_int("DEEPTRACE_LOGIN_FAILURES_PER_ACCOUNT", 5)
+DEEPTRACE_LOGIN_FAILURES_PER_ADDRESS = env_int("DEEPTRACE_LOGIN_FAILURES_PER_ADDRESS", 20)
+DEEPTRACE_LOGIN_WINDOW_S = env_int("DEEPTRACE_LOGIN_WINDOW_S", 15 * 60)
+# How many reverse proxies (nginx) stand in front and append to X-Forwarded-For; 0 trusts none of it.
+DEEPTRACE_PROXY_COUNT = env_int("DEEPTRACE_PROXY_COUNT", 0)
 # Where the site is reached, e.g. https://deeptrace.example: work done outside a request (webhook bodies,
 # reports) has no host to build absolute URLs from. Unset, such URLs stay site-relative.
 SITE_URL = env_url("DEEPTRACE_SITE_URL")
@@ -226,7 +237,26 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Content-Security-Policy on every response (deepfake_site/csp.py), in DEBUG too, so the tests render
+# pages under the policy production sends. "{nonce}" becomes a fresh nonce per response, for the
+# inline <style> blocks of the admin pages and API docs ({{ csp_nonce }}). Style attributes stay allowed: they
+# cannot run script, and the admin and Swagger UI use them.
+DEEPTRACE_CSP = env_str(
+    "DEEPTRACE_CSP",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'nonce-{nonce}'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data:; media-src 'self'; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
+DEEPTRACE_CSP_REPORT_ONLY = env_bool("DEEPTRACE_CSP_REPORT_ONLY", False)
+
 if not DEBUG:
+    # HTTPS only, unless a deployment serves plain HTTP on purpose (docker-compose on localhost turns
+    # these off). The health probes stay reachable over HTTP from inside the network.
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)

@@ -39,9 +39,16 @@ class Video(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # One stored copy per user and content: concurrent identical uploads cannot both insert.
+        constraints = [models.UniqueConstraint(fields=["owner", "sha256"], name="video_once_per_owner")]
 
     def __str__(self):
         return self.original_name
+
+    @property
+    def is_purged(self):
+        """The file was deleted after the retention period (detector/retention.py); the row stays."""
+        return not self.file
 
     @property
     def resolution(self):
@@ -177,6 +184,15 @@ class Analysis(models.Model):
         if self.frames_analysed is None:
             return 0
         return max(0, self.frames_requested - self.frames_analysed)
+
+    @property
+    def frames_note(self):
+        """The sentence that says a verdict rests on fewer frames than asked for, else "".
+        The result page and the API show the same one."""
+        if not self.frames_short:
+            return ""
+        return (f"Analysed {self.frames_analysed} of {self.frames_requested} requested frames: "
+                "the rest could not be read from the video.")
 
 
 class FlaggedAnalysis(Analysis):

@@ -2,7 +2,7 @@
 
 import logging
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from . import dispatch, jobs
 from .models import Analysis, ModelVersion, Video
@@ -14,10 +14,63 @@ def active_model():
     return ModelVersion.objects.filter(is_active=True).first()
 
 
+def submit(owner, upload, checked, frames, webhook_url="", force=False):
+    """Store a checked upload once per owner and content, and queue its analysis.
+
+    Returns (analysis, duplicate). The same file again gets its earlier analysis back (duplicate=True)
+    unless that failed or `force` asks for a new one, which reuses the stored video. Two identical
+    uploads at once are kept apart by the database (Video's unique owner+sha256), not by a look first:
+    the loser's insert waits for the winner's commit, fails, and the loser takes the winner's analysis.
+    """
+    video = Video.objects.filter(owner=owner, sha256=checked.sha256).first()
+    if video is None:
+        stored = _store_first(owner, upload, checked, frames, webhook_url)
+        if stored is not None:
+            return stored, False
+        video = Video.objects.get(owner=owner, sha256=checked.sha256)
+    if video.is_purged:
+        _restore(video, upload)
+    earlier = None if force else video.analyses.exclude(status=Analysis.Status.FAILED).first()
+    if earlier is not None:
+        return earlier, True
+    with transaction.atomic():
+        return start_analysis(video, frames, webhook_url), False
+
+
+def _restore(video, upload):
+    """Store the file again for a video purged after the retention period, so it plays and can be
+    re-run. Of two at once, the one whose update finds the field still empty keeps its file."""
+    video.file.save(upload.name, upload, save=False)
+    if not Video.objects.filter(pk=video.pk, file="").update(file=video.file.name):
+        video.file.delete(save=False)
+        video.refresh_from_db()
+
+
+def _store_first(owner, upload, checked, frames, webhook_url):
+    """Video and analysis in one transaction, so a concurrent twin never sees a video without one.
+    None when another request stored the same file first; the file this one wrote is removed."""
+    video = new_video(owner, upload, checked)
+    try:
+        with transaction.atomic():
+            video.save()
+            return start_analysis(video, frames, webhook_url)
+    except IntegrityError:
+        if video.file.name:
+            video.file.delete(save=False)
+        return None
+
+
 def create_video(owner, upload, checked):
     """Store an upload that passed `detector.uploads.check_upload` under a generated name."""
+    video = new_video(owner, upload, checked)
+    video.save()
+    return video
+
+
+def new_video(owner, upload, checked):
+    """An unsaved Video for a checked upload; saving it stores the file."""
     info = checked.info
-    return Video.objects.create(
+    return Video(
         owner=owner,
         file=upload,
         original_name=upload.name[:255],
@@ -58,7 +111,10 @@ def enqueue(analysis):
 
 
 def is_retryable(analysis):
-    """Failed, or stuck: running under a lease that nobody renews (its worker died)."""
+    """Failed, or stuck: running under a lease that nobody renews (its worker died); and its video
+    still stored (not purged after the retention period)."""
+    if analysis.video.is_purged:
+        return False
     stuck = Analysis.objects.filter(jobs.takeable(), pk=analysis.pk, status=Analysis.Status.RUNNING)
     return analysis.status == Analysis.Status.FAILED or stuck.exists()
 

@@ -19,6 +19,9 @@ from .forms import UploadForm
 from .models import Analysis
 
 HISTORY_PAGE_SIZE = 20
+PURGED_MESSAGE = ("The video file was deleted after the retention period; its verdict and face crops are kept. "
+                  "Upload it again to watch it here.")
+DUPLICATE_MESSAGE = "You uploaded this video before: here is its analysis."
 
 
 def _wants_json(request):
@@ -53,12 +56,13 @@ def upload(request):
 
 
 def _accepted(request, form):
-    with transaction.atomic():
-        video = services.create_video(request.user, form.cleaned_data["video"], form.checked)
-        analysis = services.start_analysis(video, form.cleaned_data["frames"])
+    analysis, duplicate = services.submit(request.user, form.cleaned_data["video"], form.checked,
+                                          form.cleaned_data["frames"])
     url = reverse("detector:result", args=[analysis.pk])
+    if duplicate:
+        messages.info(request, DUPLICATE_MESSAGE)  # upload.js follows `url` too, so both see it there
     if _wants_json(request):
-        return JsonResponse({"id": analysis.pk, "url": url}, status=201)
+        return JsonResponse({"id": analysis.pk, "url": url, "duplicate": duplicate}, status=200 if duplicate else 201)
     return redirect(url)
 
 
@@ -88,6 +92,7 @@ def result(request, analysis_id):
         "frames": analysis.frames.all(),
         "review": analysis.reviews.first(),  # newest first (Review.Meta.ordering)
         "model_active": services.active_model() is not None,
+        "purged_message": PURGED_MESSAGE,
     }
     return render(request, "detector/result.html", context)
 

@@ -13,6 +13,10 @@ import numpy as np
 import torch
 
 Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in full-resolution pixels
+# MTCNN's smallest face, in detection pixels. An image whose shorter side is below it gets no scale in
+# MTCNN's pyramid, and facenet-pytorch then crashes on an empty list (torch.cat) instead of finding
+# nothing; no face can fit in it anyway.
+MTCNN_MIN_FACE = 20
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ class FaceDetector:
 
         self.device = torch.device(device)
         # MTCNN's own minimum is in detection pixels; ours (min_face_size) is in full-resolution ones.
-        self.mtcnn = MTCNN(keep_all=True, device=self.device, min_face_size=20, post_process=False)
+        self.mtcnn = MTCNN(keep_all=True, device=self.device, min_face_size=MTCNN_MIN_FACE, post_process=False)
         self.min_probability = min_probability
         self.min_face_size = min_face_size
         self.margin = margin
@@ -99,6 +103,8 @@ class FaceDetector:
         if not len(images):
             return []
         scale = _scale_for(images[0].shape, max_side or self.detect_max_side)
+        if min(images[0].shape[:2]) * scale < MTCNN_MIN_FACE:
+            return [[] for _ in images]  # too small for any face (a 1x1 video): none found, not a crash
         out: list[list[Detection]] = []
         for start in range(0, len(images), self.batch_size):
             batch = np.stack([_downscale(img, scale) for img in images[start : start + self.batch_size]])

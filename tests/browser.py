@@ -29,7 +29,12 @@ def browser_page(**page_options):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            yield browser.new_page(**page_options)
+            page = browser.new_page(**page_options)
+            # Every page runs under the site's Content-Security-Policy; a blocked style or script fails the test.
+            blocked = []
+            page.on("console", lambda m: "Content Security Policy" in m.text and blocked.append(m.text))
+            yield page
+            assert not blocked, f"The Content-Security-Policy blocked: {blocked}"
         finally:
             # ORM calls made while Playwright's loop runs get a connection of their own (asgiref's
             # context-local connections); close it, or dropping the test database fails at the end.

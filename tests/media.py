@@ -135,3 +135,9 @@ def _opencv_writes(codec: str) -> bool:
         ok = writer.isOpened()
         writer.release()
     return ok
+
+
+def make_tiny_clip(path, size=(1, 1), frames=10, fps=10) -> Path:
+    """A clip of a few pixels (MJPG in AVI: OpenCV's MPEG-4 writer refuses 1x1); nothing to detect."""
+    w, h = size
+    return _write(path, (np.full((h, w, 3), 120, np.uint8) for _ in range(frames)), fps, size, "MJPG")

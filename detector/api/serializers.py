@@ -179,14 +179,26 @@ class AnalysisDetailSerializer(AnalysisSummarySerializer):
     tracks = TrackSerializer(many=True)
     frames = FrameSerializer(many=True)
     result_page = serializers.SerializerMethodField()
+    frames_short = serializers.SerializerMethodField(
+        help_text="How many of the requested frames could not be read (a short or damaged video); "
+                  "0 when all were analysed or the analysis has not finished.")
+    frames_note = serializers.SerializerMethodField(
+        help_text="A sentence when the verdict rests on fewer frames than requested, else null.")
 
     class Meta(AnalysisSummarySerializer.Meta):
         fields = [
             "id", "status", "stage", "progress", "verdict", "confidence", "fake_probability",
-            "frames_requested", "frames_analysed", "faces_found", "processing_seconds", "error",
+            "frames_requested", "frames_analysed", "frames_short", "frames_note", "faces_found", "processing_seconds", "error",
             "model_version", "model", "video", "tracks", "frames", "review", "created_at", "started_at",
             "finished_at", "url", "result_page",
         ]
+
+    def get_frames_short(self, analysis) -> int:
+        return analysis.frames_short
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_frames_note(self, analysis):
+        return analysis.frames_note or None
 
     @extend_schema_field(ErrorInfoSerializer(allow_null=True))
     def get_error(self, analysis):

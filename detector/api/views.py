@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from detector import media_views, services
-from detector.models import Analysis, FrameResult, Video
+from detector.models import Analysis, FrameResult
 from detector.uploads import check_upload
 
 from . import serializers as s
@@ -82,15 +82,11 @@ class AnalysisViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         options = form.validated_data
         upload = options["video"]
         checked = check_upload(upload)  # UploadRejected becomes a 400/413/415 in errors.py
-        earlier = _earlier_video(request.user, checked.sha256)
-        if earlier is not None and not options["force"]:
-            duplicate = earlier.analyses.exclude(status=Analysis.Status.FAILED).first()
-            if duplicate is not None:
-                return Response(s.AcceptedSerializer.for_analysis(duplicate, request, duplicate=True))
-        with transaction.atomic():
-            video = earlier or services.create_video(request.user, upload, checked)
-            frames = options.get("frames") or settings.DEEPTRACE_DEFAULT_FRAMES
-            analysis = services.start_analysis(video, frames, options.get("webhook_url", ""))
+        frames = options.get("frames") or settings.DEEPTRACE_DEFAULT_FRAMES
+        analysis, duplicate = services.submit(request.user, upload, checked, frames,
+                                              options.get("webhook_url", ""), force=options["force"])
+        if duplicate:
+            return Response(s.AcceptedSerializer.for_analysis(analysis, request, duplicate=True))
         return Response(s.AcceptedSerializer.for_analysis(analysis, request), status=http.HTTP_202_ACCEPTED)
 
     def perform_destroy(self, analysis):
@@ -122,11 +118,6 @@ class AnalysisViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         frame = get_object_or_404(FrameResult.objects.filter(analysis__video__owner=request.user, analysis_id=pk),
                                   pk=frame_id)
         return media_views.file_response(frame.crop, "image/jpeg")
-
-
-def _earlier_video(user, sha256):
-    """The user's most recent stored video with this content, if any."""
-    return Video.objects.filter(owner=user, sha256=sha256).order_by("-created_at").first()
 
 
 class ActiveModelView(APIView):

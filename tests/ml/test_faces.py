@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from ml.faces import Face, build_tracks, crop_square
 from ml.video import sample_frames
@@ -53,3 +54,9 @@ def test_tracks_survive_a_frame_where_the_face_was_missed():
 
     tracks = build_tracks([face(0, 10), face(0, 150), face(2, 14), face(3, 152)], (200, 100))
     assert [[f.frame_pos for f in t.faces] for t in tracks] == [[0, 2], [0, 3]]
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 3), (19, 19, 3), (30, 4000, 3)])
+def test_an_image_too_small_for_any_face_gives_no_detection_not_a_crash(face_detector, shape):
+    # A 30x4000 frame is downscaled to 640 wide for MTCNN, which leaves it under 5 pixels high.
+    assert face_detector.detect([np.zeros(shape, np.uint8)] * 2) == [[], []]

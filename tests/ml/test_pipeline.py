@@ -38,3 +38,11 @@ def test_options_override_the_detectors_threshold(clips, small_detector, face_de
 @pytest.mark.parametrize("p, verdict, confidence", [(0.9, "fake", 0.9), (0.2, "real", 0.8), (0.55, "uncertain", 0.55)])
 def test_the_verdict_follows_threshold_and_uncertain_band(p, verdict, confidence):
     assert verdict_for(p, 0.5, 0.1) == (verdict, pytest.approx(confidence))
+
+
+def test_a_1x1_pixel_video_gets_the_no_face_verdict(tmp_path, small_detector, face_detector):
+    from tests.media import make_tiny_clip
+
+    result = analyze(make_tiny_clip(tmp_path / "dot.avi"), small_detector, AnalyzeOptions(frames=10),
+                     face_detector=face_detector)
+    assert (result.verdict, result.frames_sampled, result.faces_found, result.frames) == ("no_face", 10, 0, [])

@@ -1,6 +1,7 @@
 """Rows and results for job tests: a stored video, an analysis, and a pipeline result to return."""
 
 import io
+import uuid
 
 from django.core.files.base import ContentFile
 from PIL import Image
@@ -16,7 +17,7 @@ def tiny_jpeg(colour=(200, 120, 90)):
 
 
 def make_video(owner, name="clip.mp4"):
-    video = Video(owner=owner, original_name=name, sha256="0" * 64, size_bytes=10, width=320, height=240)
+    video = Video(owner=owner, original_name=name, sha256=uuid.uuid4().hex * 2, size_bytes=10, width=320, height=240)
     video.file.save(name, ContentFile(b"not really a video"), save=False)
     video.save()
     return video

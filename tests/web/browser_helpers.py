@@ -1,5 +1,6 @@
 """Helpers for the browser tests: a logged-in page without typing, and an analysis whose video plays."""
 
+import uuid
 from urllib.parse import urlparse
 
 from django.core.files.base import ContentFile
@@ -20,7 +21,7 @@ def log_in(page, live_server, client, user):
 
 def make_playable_analysis(owner, clip, model_version=None, name="interview.webm"):
     """A finished analysis of a real, playable WebM clip, with a face crop at each of TIMESTAMPS."""
-    video = Video(owner=owner, original_name=name, sha256="a" * 64, size_bytes=clip.stat().st_size,
+    video = Video(owner=owner, original_name=name, sha256=uuid.uuid4().hex * 2, size_bytes=clip.stat().st_size,
                   content_type="webm", duration_s=2.0, fps=10, width=320, height=240)
     video.file.save(name, ContentFile(clip.read_bytes()), save=False)
     video.save()

@@ -39,7 +39,7 @@ def test_the_javascript_upload_gets_json_with_the_result_url(client, user, clips
     response = client.post("/", {"video": upload_file(clips["face"]), "frames": 10}, HTTP_ACCEPT="application/json")
     analysis = Analysis.objects.get()
     assert response.status_code == 201
-    assert response.json() == {"id": analysis.pk, "url": f"/analyses/{analysis.pk}/"}
+    assert response.json() == {"id": analysis.pk, "url": f"/analyses/{analysis.pk}/", "duplicate": False}
 
 
 def test_anonymous_visitors_see_the_landing_page_and_an_upload_sends_them_to_log_in(client):

@@ -1,0 +1,71 @@
+"""`manage.py purge_videos` deletes stored video files past the retention period and keeps analyses,
+verdicts and face crops; the result page says the video is gone."""
+
+from datetime import timedelta
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from detector import services
+from detector.models import Analysis, FrameResult, Video
+from tests.web.helpers import make_analysis, make_done_analysis, upload_file
+
+pytestmark = pytest.mark.django_db
+
+
+def aged(analysis, days):
+    Video.objects.filter(pk=analysis.video_id).update(created_at=timezone.now() - timedelta(days=days))
+    return Path(analysis.video.file.path)
+
+
+def purge(*args):
+    out = StringIO()
+    call_command("purge_videos", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_old_video_files_go_and_their_verdicts_and_crops_stay(user):
+    old, new = make_done_analysis(user), make_done_analysis(user)
+    old_file, new_file = aged(old, 40), aged(new, 2)
+    crops = [Path(f.crop.path) for f in old.frames.all()]
+    assert purge("--older-than-days", "30").startswith("Deleted 1 video file(s) older than 30 days")
+    assert not old_file.exists() and new_file.exists() and all(c.exists() for c in crops)
+    assert Video.objects.get(pk=old.video_id).file.name == "" and Video.objects.count() == 2
+    assert Analysis.objects.get(pk=old.pk).verdict == "fake" and FrameResult.objects.filter(analysis=old).count() == 3
+
+
+def test_the_default_comes_from_the_retention_setting(user, settings):
+    settings.DEEPTRACE_VIDEO_RETENTION_DAYS = 7
+    path = aged(make_done_analysis(user), 8)
+    assert "older than 7 days" in purge() and not path.exists()
+
+
+def test_a_video_still_being_analysed_is_kept(user):
+    path = aged(make_analysis(user, status=Analysis.Status.QUEUED), 400)
+    assert purge("--older-than-days", "0").startswith("Deleted 0 video file(s)") and path.exists()
+
+
+def test_the_result_page_says_the_video_is_gone_and_offers_no_retry(client, user):
+    done, failed = make_done_analysis(user), make_analysis(user, status=Analysis.Status.FAILED)
+    aged(done, 40), aged(failed, 40)
+    purge("--older-than-days", "30")
+    client.force_login(user)
+    page = client.get(f"/analyses/{done.pk}/").content.decode()
+    assert "The video file was deleted after the retention period" in page and "<video" not in page
+    assert "Retry" not in client.get(f"/analyses/{failed.pk}/").content.decode()
+    assert services.retry(Analysis.objects.get(pk=failed.pk)) is False
+
+
+def test_uploading_a_purged_video_again_stores_it_again(client, user, clips):
+    client.force_login(user)
+    client.post("/", {"video": upload_file(clips["face"]), "frames": 20})
+    analysis = Analysis.objects.get()
+    aged(analysis, 40)
+    purge("--older-than-days", "30")
+    again = client.post("/", {"video": upload_file(clips["face"]), "frames": 20})
+    assert again.url == f"/analyses/{analysis.pk}/"
+    video = Video.objects.get()
+    assert video.file.name and Path(video.file.path).read_bytes() == clips["face"].read_bytes()
