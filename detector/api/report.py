@@ -16,7 +16,7 @@ from detector import reports
 from detector.models import Analysis
 
 from .errors import Conflict
-from .serializers import ErrorSerializer
+from .serializers import ErrorSerializer, ModelQualitySerializer
 from .throttles import API_THROTTLES
 
 
@@ -36,20 +36,12 @@ class ReportVideoSerializer(serializers.Serializer):
     height = serializers.IntegerField(allow_null=True)
 
 
-class ReportQualitySerializer(serializers.Serializer):
-    auc = serializers.FloatField()
-    auc_sd = serializers.FloatField(allow_null=True, required=False)
-    protocol = serializers.CharField(required=False)
-    data = serializers.CharField(required=False)
-    videos = serializers.IntegerField(required=False)
-
-
 class ReportModelSerializer(serializers.Serializer):
     name = serializers.CharField()
     backbone = serializers.CharField()
     checkpoint_sha256 = serializers.CharField()
     untrained = serializers.BooleanField()
-    quality = ReportQualitySerializer(allow_null=True, help_text="From the model card; null when never measured.")
+    quality = ModelQualitySerializer(allow_null=True, help_text="From the model card; null when never measured.")
 
 
 class ReportResultSerializer(serializers.Serializer):

@@ -1,22 +1,12 @@
 """The real thing: a Celery worker on Redis, PostgreSQL, MTCNN and a random-init ResNeXt-50 + LSTM."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 
-from detector import services, uploads
 from detector.models import FrameResult
 from tests.conftest import wait_for
+from tests.pipeline_jobs.drills import upload
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def upload(user, path, frames=10):
-    data = SimpleUploadedFile(path.name, path.read_bytes(), content_type="video/mp4")
-    checked = uploads.check_upload(data)
-    with transaction.atomic():
-        video = services.create_video(user, data, checked)
-        return services.start_analysis(video, frames)
 
 
 def finished(analysis):
