@@ -27,7 +27,7 @@ def crops_per_second(backbone: str, size: int, device: str, steps: int) -> float
     import torch
 
     from ml.model import DeepfakeDetector, ModelConfig
-    from ml.train import sequence_loss
+    from ml.fitting import sequence_loss
 
     cuda = device.startswith("cuda")
     batch, frames = (8, 16) if cuda else (4, 8)

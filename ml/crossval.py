@@ -22,7 +22,9 @@ import torch
 
 from ml import metrics
 from ml.datasets import Clip, load_dataset
-from ml.evaluate import format_report, full_report
+from ml.evaluate import format_report, full_report, score_videos
+from ml.fitting import (choose_rule, describe_data, fit, labels_of, log_recipe, model_card, prepared_videos,
+                        provenance, recipe_of, save_model, write_json, write_plots, write_scores)
 
 log = logging.getLogger("ml.train")
 
@@ -51,10 +53,6 @@ def group_kfold(clips: list[Clip], k: int, seed: int = 0) -> list[list[Clip]]:
 
 
 def run(args, run_dir: Path) -> dict:
-    from ml.evaluate import score_videos
-    from ml.train import (choose_rule, describe_data, fit, labels_of, log_recipe, model_card, prepared_videos,
-                          provenance, recipe_of, save_model, write_json, write_plots, write_scores)
-
     started = time.time()
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     recipe = recipe_of(args)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 from ml.weights import file_sha256
@@ -44,9 +44,10 @@ def publish(run_dir: str | os.PathLike, to: str | os.PathLike, name: str) -> Pat
     if not (run_dir / CHECKPOINT).is_file():
         raise FileNotFoundError(f"{run_dir} holds no {CHECKPOINT}: train one first (train_model --cv 5 --final).")
     target.mkdir(parents=True)
-    shutil.copy2(run_dir / CHECKPOINT, target / CHECKPOINT)
+    shutil.copy(run_dir / CHECKPOINT, target / CHECKPOINT)  # mtime = publishing time, not training time
     card = json.loads((run_dir / CARD).read_text()) if (run_dir / CARD).is_file() else {}
-    card["published_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    # Microseconds: two models published within a second must still have an order.
+    card["published_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     (target / CARD).write_text(json.dumps(card, indent=1))
     if (run_dir / "plots").is_dir():
         shutil.copytree(run_dir / "plots", target / "plots")

@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from detector import webhooks
+from detector import webhook_targets
 from detector.links import absolute
 from detector.models import Analysis, FrameResult, ModelVersion, Review
 
@@ -33,8 +33,8 @@ class AnalysisCreateSerializer(serializers.Serializer):
     def validate_webhook_url(self, value):
         if value:
             try:
-                webhooks.check_url(value)
-            except webhooks.WebhookRefused as refusal:
+                webhook_targets.check_url(value)
+            except webhook_targets.WebhookRefused as refusal:
                 raise serializers.ValidationError(str(refusal), code="webhook_refused") from None
         return value
 
