@@ -162,11 +162,27 @@ def stop_worker(proc, sig=signal.SIGTERM):
 def use_broker(settings, queue, broker_url):
     """Send every detector task to `queue` on `broker_url` from now on; returns the Celery app."""
     app = route_tasks(settings, queue)
+    _point_at_broker(app, broker_url)
+    return app
+
+
+def _point_at_broker(app, broker_url):
     if app.conf.broker_url != broker_url:
         app.conf.broker_url = broker_url
         app._pool = None  # drop connections pooled for the earlier broker
         app.amqp._producer_pool = None
-    return app
+
+
+@pytest.fixture(autouse=True)
+def _broker_restored():
+    """Outage drills point the Celery app at a private broker that they then stop: every test after
+    them must start on the configured broker again, or its enqueues go nowhere."""
+    yield
+    module = sys.modules.get("deepfake_site.celery")
+    if module is not None:
+        from django.conf import settings
+
+        _point_at_broker(module.app, settings.CELERY_BROKER_URL)
 
 
 def route_tasks(settings, queue):
