@@ -64,7 +64,7 @@ def bench_clip(path: Path, detector, frames: int) -> dict:
 
 
 def run_clips(paths: list[Path], frames: int) -> None:
-    from ml.pipeline import analyze, cached_face_detector
+    from ml.pipeline import analyze
     from ml.weights import random_detector
 
     detector = random_detector()

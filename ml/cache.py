@@ -19,11 +19,11 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from ml.datasets import Clip
 from ml.faces import FaceSettings
+from ml.jpeg import encode_jpeg
 
 log = logging.getLogger(__name__)
 
@@ -50,26 +50,10 @@ class CacheEntry:
     def __len__(self) -> int:
         return len(self.jpegs)
 
-    def track_ids(self) -> list[int]:
-        return sorted(set(self.track.tolist()))
-
     def main_track(self) -> np.ndarray:
         """Indices of the faces of the longest track (what training learns from)."""
         ids, counts = np.unique(self.track, return_counts=True)
         return np.flatnonzero(self.track == ids[np.argmax(counts)])
-
-
-def decode_jpegs(jpegs: list[bytes]) -> np.ndarray:
-    """(N, S, S, 3) RGB uint8."""
-    return np.stack([cv2.cvtColor(cv2.imdecode(np.frombuffer(b, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-                     for b in jpegs])
-
-
-def encode_jpeg(rgb: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:
-    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if not ok:
-        raise ValueError("Could not encode a face crop as JPEG.")
-    return buf.tobytes()
 
 
 # --- Files -----------------------------------------------------------------------------------------
@@ -124,7 +108,7 @@ def extract_clip(path: str | os.PathLike, settings: ExtractSettings, face_detect
             "height": found.video.height, "tracks": len(found.tracks),
             "status": "ok" if faces else "no_face", "message": "" if faces else "no face found"}
     return CacheEntry(
-        jpegs=[encode_jpeg(f.crop) for _, f in faces],
+        jpegs=[encode_jpeg(f.crop, JPEG_QUALITY) for _, f in faces],
         track=np.array([t for t, _ in faces], np.int32),
         frame_index=np.array([f.frame_index for _, f in faces], np.int64),
         timestamp=np.array([f.timestamp_s for _, f in faces], np.float32),
@@ -219,8 +203,3 @@ def load_entry(cache_dir: str | os.PathLike, clip: Clip, settings: ExtractSettin
     """The cached entry of `clip`, or None when it was never extracted."""
     file = entry_path(cache_dir, clip.path, settings)
     return read_entry(file) if file.is_file() else None
-
-
-def settings_from_dict(d: dict) -> ExtractSettings:
-    faces = FaceSettings.from_dict(d.get("faces") or {})
-    return ExtractSettings(frames=d.get("frames", 32), sampling=d.get("sampling", "spread"), faces=faces)

@@ -14,7 +14,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ml.cache import CacheEntry, ExtractSettings, decode_jpegs, load_entry
+from ml.cache import CacheEntry, ExtractSettings, load_entry
+from ml.jpeg import decode_jpegs
 from ml.datasets import Clip
 from ml.faces import Face, Track
 

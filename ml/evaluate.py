@@ -34,7 +34,7 @@ def score_videos(detector, items: Sequence[CachedVideo], progress: bool = False)
     return np.array(scores, dtype=np.float64)
 
 
-def breakdown(items: Sequence[CachedClip], labels, scores, threshold: float, field: str) -> dict:
+def breakdown(items: Sequence[CachedVideo], labels, scores, threshold: float, field: str) -> dict:
     """Per value of `field` ("method" or "compression"): how many videos, how many called right at
     the threshold, and — where both classes are present, else against all reals of the test set —
     the AUC of that subset."""

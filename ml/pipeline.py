@@ -19,12 +19,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 import torch
 
 from ml.decision import verdict_for
 from ml.faces import Face, FaceDetector, FaceSettings, Track, build_tracks
+from ml.jpeg import encode_jpeg
 from ml.presets import face_settings_of, preset_from_preprocessing
 from ml.results import FAKE, AnalysisResult, AnalyzeOptions, FrameScore, TrackScore, VideoInfo
 from ml.video import check_duration, probe, sample_frames
@@ -220,14 +220,7 @@ def _result(found: FaceTracks, scored: list[ScoredTrack], rule, timings) -> Anal
 
 def _frame_score(track_id: int, face: Face, p_fake: float) -> FrameScore:
     box = tuple(int(round(v)) for v in face.box)
-    return FrameScore(track_id, face.frame_index, face.timestamp_s, box, p_fake, encode_jpeg(face.crop))
-
-
-def encode_jpeg(rgb: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:
-    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if not ok:
-        raise ValueError("Could not encode a face crop as JPEG.")
-    return buf.tobytes()
+    return FrameScore(track_id, face.frame_index, face.timestamp_s, box, p_fake, encode_jpeg(face.crop, JPEG_QUALITY))
 
 
 @contextmanager

@@ -33,10 +33,6 @@ _REQUIRED_KEYS = ("state_dict", "config", "preprocessing", "class_order", "thres
 # --- ImageNet backbone weights -------------------------------------------------------------------
 
 
-def backbone_weight_candidates(backbone: str, path: str | os.PathLike | None = None) -> list[Path]:
-    return backbones.weight_candidates(backbone, path)
-
-
 def load_backbone_weights(model: DeepfakeDetector, path: str | os.PathLike | None = None) -> str:
     """Load ImageNet weights into `model.backbone` if a file exists; return the provenance,
     "imagenet:<path>" or "random"."""

@@ -16,7 +16,7 @@ from detector import reports
 from detector.models import Analysis
 
 from .errors import Conflict
-from .serializers import ErrorSerializer, ModelQualitySerializer
+from .serializers import ErrorSerializer, ModelQualitySerializer, TrackSerializer
 from .throttles import API_THROTTLES
 
 
@@ -56,12 +56,6 @@ class ReportResultSerializer(serializers.Serializer):
     faces_found = serializers.IntegerField(allow_null=True)
 
 
-class ReportTrackSerializer(serializers.Serializer):
-    track = serializers.IntegerField()
-    fake_probability = serializers.FloatField()
-    frames = serializers.IntegerField()
-
-
 class ReportFrameSerializer(serializers.Serializer):
     track = serializers.IntegerField()
     frame_index = serializers.IntegerField()
@@ -84,7 +78,7 @@ class AnalysisReportSerializer(serializers.Serializer):
     video = ReportVideoSerializer()
     model = ReportModelSerializer(allow_null=True)
     result = ReportResultSerializer()
-    tracks = ReportTrackSerializer(many=True)
+    tracks = TrackSerializer(many=True)
     frames = ReportFrameSerializer(many=True, help_text="Every scored face crop: the per-frame chart.")
     review = ReportReviewSerializer(allow_null=True)
 

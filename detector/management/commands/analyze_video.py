@@ -67,7 +67,7 @@ def _summary(result):
         f"fake probability: {'-' if result.fake_probability is None else f'{result.fake_probability:.3f}'}",
         f"frames sampled:   {result.frames_sampled}",
         f"faces found:      {result.faces_found}",
-        f"tracks:           " + ", ".join(f"#{t.track} p(fake)={t.fake_probability:.3f} ({t.frames} frames)"
+        "tracks:           " + ", ".join(f"#{t.track} p(fake)={t.fake_probability:.3f} ({t.frames} frames)"
                                           for t in result.tracks),
         "timings (s):      " + ", ".join(f"{k}={v:.2f}" for k, v in result.timings.items()),
     ]
