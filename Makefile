@@ -49,7 +49,7 @@ published-model: migrate
 run: migrate published-model
 	@echo "DeepTrace on http://127.0.0.1:8000  (admin: make superuser; no model yet? $(BIN)/python manage.py install_model --random)"
 	set -a; . ./.env; set +a; \
-	$(BIN)/celery -A deepfake_site worker -Q analysis,default --concurrency 1 --loglevel INFO & \
+	$(BIN)/celery -A deepfake_site worker -Q analysis,default --loglevel INFO & \
 	worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 

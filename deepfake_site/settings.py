@@ -126,6 +126,11 @@ DEEPTRACE_MODEL_DIR = Path(env_str("DEEPTRACE_MODEL_DIR", str(VAR_DIR / "models"
 # Published models (a folder each: model.pt, card.json, model.pt.sha256); `make run` installs the newest.
 DEEPTRACE_PUBLISHED_MODELS = Path(env_str("DEEPTRACE_PUBLISHED_MODELS", str(BASE_DIR.parent / "shared" / "models")))
 DEEPTRACE_DEVICE = env_str("DEEPTRACE_DEVICE", "auto")  # auto | cpu | cuda | cuda:N
+# Serving speed (README, "Throughput"). Batch sizes: frames per MTCNN call and crops per backbone pass
+# (0: the device's default, 4 frames on a CPU, 32 on a GPU). Compiling the backbone is opt-in.
+DEEPTRACE_DETECT_BATCH = env_int("DEEPTRACE_DETECT_BATCH", 0) or None
+DEEPTRACE_ENCODE_BATCH = env_int("DEEPTRACE_ENCODE_BATCH", 256)
+DEEPTRACE_COMPILE = env_bool("DEEPTRACE_COMPILE", False)
 
 # --- Celery ----------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
@@ -158,6 +163,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-analysis leaves the message for another
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # long GPU tasks: never hoard messages
+# One process per analysis on a CPU host (prefork, 1). On a GPU host one process runs many analyses
+# in threads and merges their model calls into shared batches (threads, 8 or more): the GPU stays busy
+# while each thread decodes its own video.
+CELERY_WORKER_POOL = env_str("DEEPTRACE_WORKER_POOL", "prefork")
+CELERY_WORKER_CONCURRENCY = env_int("DEEPTRACE_WORKER_CONCURRENCY", 1)
 CELERY_TASK_TIME_LIMIT = env_int("DEEPTRACE_TASK_TIME_LIMIT_S", 30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 # Redis redelivers an unacknowledged message after this long: longer than any task may run, so a

@@ -33,12 +33,19 @@ def detector_for(model_version):
     with _lock:
         if key not in _loaded:
             _loaded.clear()  # a newly activated version replaces the old one in memory
-            device = pick_device()
-            log.info("Loading model %s on %s", model_version, device)
-            from ml import weights
-
-            _loaded[key] = weights.load_detector(model_version.checkpoint_path, device=device)
+            log.info("Loading model %s", model_version)
+            _loaded[key] = load_for_serving(model_version.checkpoint_path)
         return _loaded[key]
+
+
+def load_for_serving(checkpoint_path):
+    """A checkpoint loaded on this process's device, with that device's acceleration (ml.acceleration)."""
+    from ml import acceleration, weights
+
+    device = pick_device()
+    detector = weights.load_detector(checkpoint_path, device=device)
+    return acceleration.accelerate(
+        detector, acceleration.Acceleration.for_device(device, compile=settings.DEEPTRACE_COMPILE))
 
 
 def options_for(analysis, model_version):
@@ -53,4 +60,17 @@ def options_for(analysis, model_version):
 def run_pipeline(path, model_version, options, progress):
     from ml import pipeline
 
-    return pipeline.analyze(path, detector_for(model_version), options, progress)
+    detector = detector_for(model_version)
+    if not shares_batches():
+        return pipeline.analyze(path, detector, options, progress)
+    # Several analyses run in this process (a worker with --pool threads): their MTCNN and backbone
+    # calls are merged into shared batches, which keeps a GPU busy (ml/batch.py).
+    from ml import batch
+
+    engines = batch.shared_engines(detector, detect_batch=settings.DEEPTRACE_DETECT_BATCH,
+                                   encode_batch=settings.DEEPTRACE_ENCODE_BATCH)
+    return pipeline.analyze(path, detector, options, progress, engines.face_detector, engines.encode)
+
+
+def shares_batches():
+    return settings.CELERY_WORKER_POOL == "threads" and settings.CELERY_WORKER_CONCURRENCY > 1

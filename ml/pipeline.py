@@ -6,8 +6,12 @@ Two steps, each one function, shared with training and evaluation so they see wh
 - `score_tracks`: each track through the detector in sequences of the checkpoint's length.
 The most suspicious track decides the verdict (ml/decision.py).
 
-Frames stream from the decoder in batches; each batch goes through MTCNN and is reduced to its face
-crops at once, so memory holds one batch of full-size frames, whatever the video's length.
+Frames stream from a decoding thread (ml/prefetch.py), already downscaled for MTCNN, a few frames
+ahead of detection, so decoding and detection overlap; each batch goes through MTCNN and is reduced to
+its face crops at once, so memory holds a few full-size frames, whatever the video's length.
+
+The face detector and the backbone encoder are parameters: `ml/batch.py` passes shared ones that
+merge the work of several videos into large batches, and gets the same results as `analyze`.
 """
 
 from __future__ import annotations
@@ -16,21 +20,25 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import torch
 
+from ml.acceleration import autocast_for
 from ml.decision import verdict_for
 from ml.faces import Face, FaceDetector, FaceSettings, Track, build_tracks
 from ml.jpeg import encode_jpeg
+from ml.prefetch import prefetched
 from ml.presets import face_settings_of, preset_from_preprocessing
 from ml.results import FAKE, AnalysisResult, AnalyzeOptions, FrameScore, TrackScore, VideoInfo
 from ml.video import check_duration, probe, sample_frames
 from ml.weights import Detector
 
 Progress = Callable[[str, float], None]
+Encode = Callable[[torch.Tensor], torch.Tensor]  # (N, 3, H, W) preprocessed crops -> (N, features)
 # A track shorter than this share of the sampled frames (or than 2 faces) is likely a false or passing
 # detection; it decides the verdict only when it is all there is.
 MIN_TRACK_FRACTION = 0.2
@@ -62,6 +70,7 @@ def analyze(
     options: AnalyzeOptions | None = None,
     progress: Progress | None = None,
     face_detector: FaceDetector | None = None,
+    encode: Encode | None = None,
 ) -> AnalysisResult:
     options = options or AnalyzeOptions()
     report = progress or (lambda stage, fraction: None)
@@ -72,7 +81,7 @@ def analyze(
     found = find_face_tracks(path, options.frames, options.sampling, face_detector, report, timings,
                              max_duration_s=options.max_duration_s, detect_max_side=options.detect_max_side)
     with _timed(timings, "scoring"):
-        scored = score_tracks(found.tracks, detector, report)
+        scored = score_tracks(found.tracks, detector, report, encode)
     timings["total"] = time.perf_counter() - started
     return _result(found, scored, _decision_rule(detector, options), timings)
 
@@ -106,22 +115,43 @@ def find_face_tracks(path, frames: int, sampling: str, face_detector: FaceDetect
     return FaceTracks(info, sampled, len(faces), _tracks_that_count(tracks, sampled))
 
 
+class _Sampled(NamedTuple):
+    index: int
+    timestamp_s: float
+    rgb: np.ndarray  # full resolution: crops are cut from it
+    prepared: np.ndarray  # what MTCNN takes (FaceDetector.prepare)
+    scale: float
+
+
 def _detect_faces(path, info, frames, sampling, face_detector, max_side, report, timings) -> tuple[list[Face], int]:
-    """Sample frames and detect faces batch by batch; return the faces and how many frames were read."""
+    """Sample frames and detect faces batch by batch; return the faces and how many frames were read.
+    "sampling" times only the wait for decoded frames: the decoding that detection did not hide."""
     timings.setdefault("sampling", 0.0)
     timings.setdefault("detecting", 0.0)
     faces: list[Face] = []
     sampled = 0
-    decoded = _reporting(sample_frames(path, frames, sampling, info), frames, report)
-    for batch in _batches(decoded, face_detector.batch_size, timings):
-        with _timed(timings, "detecting"):
-            detections = face_detector.detect([rgb for _, _, rgb in batch], max_side)
-            for pos, ((index, ts, rgb), dets) in enumerate(zip(batch, detections), start=sampled):
-                crops = face_detector.crop_faces(rgb, dets)
-                faces.extend(Face(pos, index, ts, d.box, d.probability, c) for d, c in zip(dets, crops))
-        sampled += len(batch)
-        report("detecting", min(1.0, sampled / max(frames, 1)))
+    decoding = _prepared(sample_frames(path, frames, sampling, info), face_detector, max_side)
+    # closing(): an error in detection stops the decoding thread now, not when the traceback is freed.
+    with closing(prefetched(decoding, depth=2 * face_detector.batch_size)) as ahead:
+        for batch in _batches(_reporting(ahead, frames, report), face_detector.batch_size, timings):
+            with _timed(timings, "detecting"):
+                detections = face_detector.detect_prepared([f.prepared for f in batch], batch[0].scale)
+                for pos, (frame, dets) in enumerate(zip(batch, detections), start=sampled):
+                    crops = face_detector.crop_faces(frame.rgb, dets)
+                    faces.extend(Face(pos, frame.index, frame.timestamp_s, d.box, d.probability, c)
+                                 for d, c in zip(dets, crops))
+            sampled += len(batch)
+            report("detecting", min(1.0, sampled / max(frames, 1)))
     return faces, sampled
+
+
+def _prepared(frames: Iterator, face_detector: FaceDetector, max_side: int | None) -> Iterator[_Sampled]:
+    """Frames with their MTCNN input, made on the decoding thread (a video's frames share one size)."""
+    scale = None
+    for index, timestamp, rgb in frames:
+        if scale is None:
+            scale = face_detector.scale_for(rgb.shape, max_side)
+        yield _Sampled(index, timestamp, rgb, face_detector.prepare(rgb, scale), scale)
 
 
 def _reporting(frames: Iterator, wanted: int, report: Progress) -> Iterator:
@@ -159,25 +189,33 @@ def _tracks_that_count(tracks: list[Track], sampled: int) -> list[Track]:
 # --- Scoring ---------------------------------------------------------------------------------------
 
 
-def score_tracks(tracks: list[Track], detector: Detector, progress: Progress | None = None) -> list[ScoredTrack]:
+def score_tracks(tracks: list[Track], detector: Detector, progress: Progress | None = None,
+                 encode: Encode | None = None) -> list[ScoredTrack]:
     """Score each track: its crops are encoded once, then read by the LSTM as interleaved sequences of
     about the checkpoint's length, each spanning the whole track as the training sequences did."""
     report = progress or (lambda stage, fraction: None)
+    encode = encode or (lambda x: encode_crops(detector, x))
     preset = preset_from_preprocessing(detector.preprocessing)
     length = int(detector.preprocessing.get("frames") or 20)
     scored = []
     for k, track in enumerate(tracks):
-        scored.append(_score_track(track, detector, preset, length))
+        scored.append(_score_track(track, detector, preset, length, encode))
         report("scoring", (k + 1) / len(tracks))
     return scored
 
 
 @torch.inference_mode()
-def _score_track(track: Track, detector: Detector, preset, length: int) -> ScoredTrack:
-    model, device = detector.model, detector.device
-    x = preset([f.crop for f in track.faces])
-    feats = torch.cat([model.encode_frames(x[i : i + ENCODE_BATCH].unsqueeze(0).to(device))[0]
-                       for i in range(0, len(x), ENCODE_BATCH)])
+def encode_crops(detector: Detector, x: torch.Tensor, batch: int = ENCODE_BATCH) -> torch.Tensor:
+    """Backbone features of preprocessed crops (N, 3, H, W), `batch` crops per forward pass."""
+    with autocast_for(detector):
+        return torch.cat([detector.model.encode_frames(x[i : i + batch].unsqueeze(0).to(detector.device))[0]
+                          for i in range(0, len(x), batch)])
+
+
+@torch.inference_mode()
+def _score_track(track: Track, detector: Detector, preset, length: int, encode: Encode) -> ScoredTrack:
+    model = detector.model
+    feats = encode(preset([f.crop for f in track.faces]))
     n = len(track.faces)
     chunks = max(1, round(n / length))
     steps = [0.0] * n

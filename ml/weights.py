@@ -131,6 +131,8 @@ class Detector:
     device: str
     name: str
     sha256: str = ""
+    # Set by ml.acceleration.accelerate: the backbone runs under autocast to this dtype (None: float32).
+    autocast_dtype: torch.dtype | None = None
 
 
 def default_device() -> str:

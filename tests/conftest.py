@@ -121,7 +121,7 @@ def celery_worker(transactional_db, worker_queue, settings):
     stop_worker(proc)
 
 
-def start_worker(settings, queue, redis_url, pool="solo", env=None):
+def start_worker(settings, queue, redis_url, pool="solo", env=None, concurrency=1):
     """Start a real Celery worker on `queue` and `redis_url`, reading the test database; wait until ready.
 
     The web side of the test sends to the same queue and broker from now on.
@@ -140,7 +140,7 @@ def start_worker(settings, queue, redis_url, pool="solo", env=None):
     )
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "deepfake_site", "worker", "-Q", queue,
-         "--concurrency", "1", "--pool", pool, "--loglevel", "INFO", "--without-heartbeat",
+         "--concurrency", str(concurrency), "--pool", pool, "--loglevel", "INFO", "--without-heartbeat",
          "--without-gossip", "--without-mingle"],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
@@ -207,10 +207,11 @@ def _wait_for_ready(proc, timeout=90):
             break
         lines.append(line)
         if " ready." in line:
-            # Keep draining so the worker never blocks on a full pipe.
+            # Keep draining so the worker never blocks on a full pipe; what it logs stays readable.
             import threading
 
-            threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+            proc.output = lines
+            threading.Thread(target=lambda: [lines.append(line) for line in proc.stdout], daemon=True).start()
             return
     proc.kill()
     raise RuntimeError("The Celery worker did not start:\n" + "".join(lines[-40:]))

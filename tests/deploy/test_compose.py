@@ -37,9 +37,12 @@ def test_every_app_variable_is_one_the_settings_read():
         assert f'"{name}"' in SETTINGS, f"{name} is set in compose but never read by settings.py"
 
 
-def test_the_worker_consumes_the_analysis_queue_one_job_at_a_time_on_a_gpu():
+def test_the_gpu_worker_runs_several_analyses_in_threads_that_share_batches():
     worker = load()["services"]["worker"]
-    assert "-Q analysis,default" in worker["command"] and "--concurrency 1" in worker["command"]
+    # The pool and concurrency come from the settings (a --concurrency flag would override them).
+    assert "-Q analysis,default" in worker["command"] and "--concurrency" not in worker["command"]
+    assert worker["environment"]["DEEPTRACE_WORKER_POOL"] == "threads"
+    assert worker["environment"]["DEEPTRACE_WORKER_CONCURRENCY"].startswith("${DEEPTRACE_WORKER_CONCURRENCY:-")
     assert worker["environment"]["DEEPTRACE_ANALYSIS_QUEUE"] == "analysis"
     device = worker["deploy"]["resources"]["reservations"]["devices"][0]
     assert device["driver"] == "nvidia" and "gpu" in device["capabilities"]

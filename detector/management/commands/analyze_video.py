@@ -7,9 +7,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from detector import inference, services
-from ml import pipeline, weights
-from ml.errors import CheckpointError, VideoError
+from detector.management.detectors import detector_for_command
+from ml import pipeline
+from ml.errors import VideoError
 from ml.results import AnalyzeOptions
 
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
     def handle(self, path, frames, sampling, model=None, json=False, **options):
         if not Path(path).is_file():
             raise CommandError(f"No file at {path}.")
-        detector, threshold, band = self._detector(model)
+        detector, threshold, band = detector_for_command(model)
         opts = AnalyzeOptions(frames=frames, sampling=sampling, threshold=threshold, uncertain_band=band,
                               max_duration_s=settings.DEEPTRACE_MAX_DURATION_S)
         try:
@@ -36,19 +36,6 @@ class Command(BaseCommand):
         if self.stderr.isatty():
             self.stderr.write("")
         self.stdout.write(_as_json(result) if json else _summary(result))
-
-    def _detector(self, checkpoint):
-        device = inference.pick_device()
-        try:
-            if checkpoint:
-                detector = weights.load_detector(checkpoint, device=device)
-                return detector, detector.threshold, detector.uncertain_band
-        except CheckpointError as error:
-            raise CommandError(str(error)) from None
-        version = services.active_model()
-        if version is None:
-            raise CommandError("No active model. Install one with `manage.py install_model PATH` or pass --model.")
-        return inference.detector_for(version), version.threshold, version.uncertain_band
 
     def _progress(self, stage, fraction):
         if self.stderr.isatty():  # a terminal: one line, rewritten in place

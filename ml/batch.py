@@ -1,0 +1,122 @@
+"""analyze_videos(paths, detector, options) -> one VideoOutcome per path, in order: the batch path.
+
+Each video goes through `ml.pipeline.analyze`, unchanged, on one of `concurrency` threads: while one
+thread waits on its decoder, another's frames are in MTCNN. Their MTCNN calls and backbone passes go
+through the shared micro-batchers of `ml.microbatch`, so on a GPU they arrive as large batches from
+several videos at once. A video's result is the same as `analyze` gives it alone (tested), and a video
+that cannot be analysed (`ml.errors.VideoError`) gets its reason in its outcome without stopping the
+others.
+
+The worker uses the same engines (`shared_engines`) when it runs several analyses in one process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from ml.errors import VideoError
+from ml.faces import FaceDetector
+from ml.microbatch import BatchedEncoder, BatchedFaceDetector
+from ml.pipeline import analyze
+from ml.presets import face_settings_of
+from ml.results import AnalysisResult, AnalyzeOptions
+from ml.weights import Detector
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class VideoOutcome:
+    path: str
+    result: AnalysisResult | None  # None when the video could not be analysed
+    error: VideoError | None
+    seconds: float  # from starting this video to its result, waits for shared batches included
+
+
+@dataclass
+class Engines:
+    """The face detector and encoder that concurrent analyses share (one of each per process)."""
+
+    face_detector: BatchedFaceDetector
+    encode: BatchedEncoder
+
+    def close(self) -> None:
+        self.face_detector.batcher.close()
+        self.encode.batcher.close()
+
+
+_engines: dict[tuple, Engines] = {}
+_engines_lock = threading.Lock()
+
+
+def shared_engines(detector: Detector, *, detect_batch: int | None = None, encode_batch: int | None = None) -> Engines:
+    """The process's engines for this detector, made on first use. A different detector (a newly
+    activated model) replaces them: the old ones' threads end."""
+    key = (id(detector.model), str(detector.device), detect_batch, encode_batch)
+    with _engines_lock:
+        if key not in _engines:
+            for old in _engines.values():
+                old.close()
+            _engines.clear()
+            settings = face_settings_of(detector.preprocessing)
+            inner = FaceDetector.from_settings(settings, detector.device, batch_size=detect_batch)
+            _engines[key] = Engines(BatchedFaceDetector(inner), BatchedEncoder(detector, encode_batch or 256))
+            log.info("Analyses in this process share batches: up to %d frames per MTCNN call, %d crops per "
+                     "backbone pass, on %s", _engines[key].face_detector.batcher.max_items,
+                     _engines[key].encode.batcher.max_items, detector.device)
+        return _engines[key]
+
+
+def default_concurrency(device: str) -> int:
+    """Analyses in flight: on a CPU two (one decodes while the other is searched for faces); on a GPU
+    enough decoding threads to keep it fed."""
+    if str(device).startswith("cuda"):
+        return min(16, os.cpu_count() or 4)
+    return 2
+
+
+def analyze_videos(
+    paths: Iterable,
+    detector: Detector,
+    options: AnalyzeOptions | None = None,
+    *,
+    concurrency: int | None = None,
+    engines: Engines | None = None,
+) -> Iterator[VideoOutcome]:
+    """Analyse every video, `concurrency` at a time, yielding outcomes in the order of `paths`.
+
+    At most 2 x concurrency videos are in flight, so a long list costs no more memory than a short one.
+    """
+    concurrency = concurrency or default_concurrency(detector.device)
+    engines = engines or shared_engines(detector)
+    pending = iter(paths)
+    with ThreadPoolExecutor(concurrency, thread_name_prefix="analyze") as pool:
+        window: deque = deque()
+
+        def submit_next() -> None:
+            path = next(pending, None)
+            if path is not None:
+                window.append(pool.submit(_analyze_one, path, detector, options, engines))
+
+        for _ in range(2 * concurrency):
+            submit_next()
+        while window:
+            outcome = window.popleft().result()
+            submit_next()
+            yield outcome
+
+
+def _analyze_one(path, detector: Detector, options: AnalyzeOptions | None, engines: Engines) -> VideoOutcome:
+    started = time.perf_counter()
+    try:
+        result = analyze(path, detector, options, face_detector=engines.face_detector, encode=engines.encode)
+        return VideoOutcome(str(path), result, None, time.perf_counter() - started)
+    except VideoError as error:
+        return VideoOutcome(str(path), None, error, time.perf_counter() - started)

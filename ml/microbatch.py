@@ -1,0 +1,168 @@
+"""Merge the model calls of concurrent analyses into large batches on one thread.
+
+Several analyses run at once (threads of `ml.batch.analyze_videos`, or of a worker started with
+`--pool threads`). Each asks for faces in a few frames and features for a few crops at a time: on a
+GPU, far too little to keep it busy. Here every such call becomes a request on a queue; one thread
+takes whatever requests are waiting (greedily: it never waits for more to arrive, so a lone analysis
+pays no latency), runs them as one batch, and hands each caller its own part back.
+
+`BatchedFaceDetector` and `BatchedEncoder` plug into `ml.pipeline.analyze` in place of a
+FaceDetector and the direct encoder; each frame's and crop's result does not depend on what it was
+batched with, so a video's analysis is the same however it was batched (tested).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ml.faces import Detection, FaceDetector
+from ml.pipeline import encode_crops
+
+
+@dataclass(eq=False)
+class _Request:
+    key: Hashable  # requests are batched only with requests of the same key (same frame size)
+    items: list
+    future: Future = field(default_factory=Future)
+
+
+class MicroBatcher:
+    """Runs `run(items, key) -> results` (one result per item, in order) on its own thread, on the
+    items of all requests with the same key that are waiting, at most `max_items` at a time."""
+
+    def __init__(self, run: Callable[[list, Hashable], Sequence], max_items: int, name: str = "microbatch"):
+        self._run = run
+        self.max_items = max(1, max_items)
+        self._queue: queue.Queue[_Request] = queue.Queue()
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
+        self._thread.start()
+        self.batches = 0  # counters for benchmarks: how well requests were merged
+        self.items = 0
+
+    def __call__(self, items: Sequence, key: Hashable = None) -> list:
+        if not len(items):
+            return []
+        request = _Request(key, list(items))
+        self._queue.put(request)
+        return request.future.result()
+
+    def close(self) -> None:
+        """End the thread once the requests already queued are served."""
+        self._queue.put(_CLOSE)
+
+    def _serve(self) -> None:
+        held: list[_Request] = []  # taken from the queue but left for the next round (another key)
+        closing = False
+        while held or not closing:
+            if not held:
+                held.append(self._queue.get())
+            held.extend(self._waiting())
+            if any(r is _CLOSE for r in held):
+                closing = True
+                held = [r for r in held if r is not _CLOSE]
+                if not held:
+                    return
+            key = held[0].key
+            batch = [r for r in held if r.key == key]
+            held = [r for r in held if r.key != key]
+            for chunk in _chunks(batch, self.max_items):
+                self._run_chunk(chunk, key)
+
+    def _waiting(self) -> list[_Request]:
+        taken = []
+        while True:
+            try:
+                taken.append(self._queue.get_nowait())
+            except queue.Empty:
+                return taken
+
+    def _run_chunk(self, requests: list[_Request], key: Hashable) -> None:
+        items = [item for r in requests for item in r.items]
+        try:
+            results = list(self._run(items, key))
+        except BaseException as error:  # each caller gets the error in its own thread
+            for r in requests:
+                r.future.set_exception(error)
+            return
+        self.batches += 1
+        self.items += len(items)
+        start = 0
+        for r in requests:
+            r.future.set_result(results[start : start + len(r.items)])
+            start += len(r.items)
+
+
+_CLOSE = _Request(key=object(), items=[])
+
+
+def _chunks(requests: list[_Request], max_items: int) -> list[list[_Request]]:
+    """Whole requests, grouped so each group holds at most max_items items (a larger request alone)."""
+    chunks, current, size = [], [], 0
+    for r in requests:
+        if current and size + len(r.items) > max_items:
+            chunks.append(current)
+            current, size = [], 0
+        current.append(r)
+        size += len(r.items)
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+class BatchedFaceDetector:
+    """A FaceDetector whose MTCNN calls are merged across threads (frames of one size together)."""
+
+    def __init__(self, face_detector: FaceDetector, max_frames: int | None = None):
+        self.inner = face_detector
+        self.batch_size = face_detector.batch_size  # how many frames an analysis hands over at a time
+        # A CPU gains nothing from larger MTCNN batches (it loses: see FaceDetector.batch_size); a GPU
+        # takes the frames of several analyses at once.
+        default = face_detector.batch_size * (1 if face_detector.device.type == "cpu" else 4)
+        self._batcher = MicroBatcher(self._detect, max_frames or default, "mtcnn-batch")
+
+    @property
+    def batcher(self) -> MicroBatcher:
+        return self._batcher
+
+    def __getattr__(self, name):  # settings, crop_faces, scale_for, prepare: the inner detector's
+        return getattr(self.inner, name)
+
+    def detect_prepared(self, prepared: Sequence[np.ndarray], scale: float) -> list[list[Detection]]:
+        return self._batcher(prepared, key=(prepared[0].shape, scale)) if len(prepared) else []
+
+    def detect(self, images: Sequence[np.ndarray], max_side: int | None = None) -> list[list[Detection]]:
+        if not len(images):
+            return []
+        scale = self.inner.scale_for(images[0].shape, max_side)
+        return self.detect_prepared([self.inner.prepare(img, scale) for img in images], scale)
+
+    def _detect(self, prepared: list[np.ndarray], key) -> list[list[Detection]]:
+        _, scale = key
+        # One MTCNN call for the whole merged batch: the inner detector's own batch size is what one
+        # analysis hands over, not a limit here.
+        return self.inner.detect_prepared(prepared, scale, batch_size=len(prepared))
+
+
+class BatchedEncoder:
+    """The backbone's forward pass over preprocessed crops, merged across threads."""
+
+    def __init__(self, detector, max_crops: int = 256):
+        self._encode = lambda crops: encode_crops(detector, torch.stack(crops), batch=max_crops)
+        self._batcher = MicroBatcher(self._run, max_crops, "encoder-batch")
+
+    @property
+    def batcher(self) -> MicroBatcher:
+        return self._batcher
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.stack(self._batcher(list(x), key=tuple(x.shape[1:])))
+
+    def _run(self, crops: list[torch.Tensor], key) -> list[torch.Tensor]:
+        return list(self._encode(crops))

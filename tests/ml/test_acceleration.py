@@ -1,0 +1,41 @@
+"""The GPU settings (ml/acceleration.py, FaceDetector's GPU downscale), checked for correctness on the CPU."""
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+from ml.acceleration import Acceleration, accelerate
+from ml.faces import FaceDetector
+from ml.pipeline import analyze
+from ml.results import AnalyzeOptions
+from ml.video import sample_frames
+
+
+def test_the_cpu_keeps_float32_and_a_gpu_gets_reduced_precision_and_channels_last():
+    assert Acceleration.for_device("cpu") == Acceleration()
+    if torch.cuda.is_available():
+        gpu = Acceleration.for_device("cuda")
+        assert gpu.autocast in ("bfloat16", "float16") and gpu.channels_last
+
+
+def test_bf16_autocast_and_channels_last_keep_the_scores(clips, small_detector, face_detector):
+    options = AnalyzeOptions(frames=6)
+    plain = analyze(clips["face"], small_detector, options, face_detector=face_detector)
+    fast = accelerate(copy.deepcopy(small_detector), Acceleration(autocast="bfloat16", channels_last=True))
+    assert fast.autocast_dtype is torch.bfloat16
+    result = analyze(clips["face"], fast, options, face_detector=face_detector)
+    assert result.verdict == plain.verdict
+    assert [f.fake_probability for f in result.frames] == pytest.approx([f.fake_probability for f in plain.frames],
+                                                                        abs=0.02)
+
+
+def test_downscaling_on_the_device_finds_the_same_faces(clips, face_detector):
+    frames = [rgb for _, _, rgb in sample_frames(clips["face"], 6)]
+    big = [np.ascontiguousarray(np.repeat(np.repeat(f, 3, 0), 3, 1)) for f in frames]  # 960x720: downscaled
+    on_device = FaceDetector("cpu", downscale_on_device=True)
+    reference, moved = face_detector.detect(big), on_device.detect(big)
+    assert [len(d) for d in moved] == [len(d) for d in reference] and all(len(d) == 1 for d in reference)
+    for a, b in zip(reference, moved):
+        assert np.abs(np.subtract(a[0].box, b[0].box)).max() < 3  # pixels at 960x720

@@ -1,0 +1,67 @@
+"""manage.py analyze_many: a folder or a CSV of videos through the batch path, verdicts printed and saved."""
+
+import csv
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests import media
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args):
+    out = StringIO()
+    call_command("analyze_many", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def folder(tmp_path, clips):
+    root = tmp_path / "inbox"
+    (root / "b_nested").mkdir(parents=True)
+    media.make_face_clip(root / "a_face.mp4")
+    media.make_no_face_clip(root / "b_nested" / "b_empty.mp4")
+    media.make_text_file(root / "c_notes.mp4")
+    (root / "readme.txt").write_text("not a video, and not picked up")
+    return root
+
+
+def test_a_folder_is_analysed_with_the_active_model_and_written_to_csv(folder, active_model, tmp_path):
+    out = run(str(folder), "--frames", "4", "--output", str(tmp_path / "out" / "verdicts.csv"))
+    lines = out.strip().splitlines()
+    assert lines[0].startswith(f"{folder / 'a_face.mp4'}: ") and "4 faces" in lines[0]
+    assert lines[1].startswith(f"{folder / 'b_nested' / 'b_empty.mp4'}: no_face (p(fake) -, 0 faces, ")
+    assert "c_notes.mp4: failed: The file is not a video" in lines[2]
+    assert "2 of 3 videos analysed in" in lines[3] and "clips/s" in lines[3] and "1 failed" in lines[3]
+    with (tmp_path / "out" / "verdicts.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert [r["verdict"] for r in rows] == [lines[0].split(": ")[1].split(" ")[0], "no_face", ""]
+    assert rows[0]["frames_sampled"] == "4" and rows[2]["error"].startswith("The file is not a video")
+
+
+def test_a_csv_names_videos_relative_to_itself_and_a_checkpoint_can_be_given(folder, checkpoint, tmp_path):
+    manifest = folder / "list.csv"
+    manifest.write_text("file,label\na_face.mp4,real\nb_nested/b_empty.mp4,fake\n")
+    out = run(str(manifest), "--frames", "3", "--model", str(checkpoint), "--limit", "1",
+              "--output", str(tmp_path / "v.jsonl"))
+    assert "1 of 1 videos analysed" in out
+    row = json.loads((tmp_path / "v.jsonl").read_text())
+    assert row["path"] == str(folder / "a_face.mp4") and row["faces_found"] == 3
+
+
+def test_clear_messages_for_what_cannot_be_analysed(tmp_path, active_model):
+    with pytest.raises(CommandError, match="No videos in"):
+        run(str(tmp_path))
+    (tmp_path / "bad.csv").write_text("name\nx.mp4\n")
+    with pytest.raises(CommandError, match="no 'file' or 'path' column"):
+        run(str(tmp_path / "bad.csv"))
+    with pytest.raises(CommandError, match="neither a folder nor a .csv"):
+        run(str(tmp_path / "missing"))
+
+
+def test_without_a_model_it_says_how_to_get_one(folder):
+    with pytest.raises(CommandError, match="No active model"):
+        run(str(folder))

@@ -1,0 +1,110 @@
+"""The two pieces the throughput work stands on: a decoding thread ahead of detection, and merged batches."""
+
+import threading
+import time
+
+import pytest
+
+from ml.microbatch import MicroBatcher
+from ml.prefetch import prefetched
+
+
+def prefetch_threads():
+    return [t for t in threading.enumerate() if t.name == "prefetch"]
+
+
+def test_prefetched_yields_everything_in_order_then_raises_the_producers_error():
+    def frames():
+        yield from range(5)
+        raise ValueError("the file stops early")
+
+    got = []
+    with pytest.raises(ValueError, match="stops early"):
+        for item in prefetched(frames(), depth=2):
+            got.append(item)
+    assert got == [0, 1, 2, 3, 4]
+
+
+def test_a_consumer_that_stops_early_stops_the_producer_and_its_cleanup_runs():
+    released = threading.Event()
+
+    def frames():
+        try:
+            for i in range(10_000):
+                yield i
+        finally:
+            released.set()  # the decoder is released
+
+    it = prefetched(frames(), depth=3)
+    assert next(it) == 0
+    it.close()
+    assert released.wait(2) and not prefetch_threads()
+
+
+def test_the_producer_runs_ahead_while_the_consumer_works():
+    def slow_frames():
+        for i in range(4):
+            time.sleep(0.1)  # decoding
+            yield i
+
+    start = time.perf_counter()
+    for _ in prefetched(slow_frames(), depth=4):
+        time.sleep(0.1)  # detecting
+    assert time.perf_counter() - start < 0.7  # overlapped: ~0.5 s, not the 0.8 s of one after the other
+
+
+def test_concurrent_calls_are_merged_and_each_caller_gets_its_own_results():
+    calls = []
+    gate = threading.Event()
+
+    def run(items, key):
+        gate.wait(2)  # hold the first batch so the other callers queue up behind it
+        calls.append(list(items))
+        return [x * 10 for x in items]
+
+    batcher = MicroBatcher(run, max_items=100)
+    results = {}
+    threads = [threading.Thread(target=lambda n=n: results.__setitem__(n, batcher([n, n + 1])))
+               for n in range(0, 40, 2)]
+    for t in threads:
+        t.start()
+    time.sleep(0.2)
+    gate.set()
+    for t in threads:
+        t.join()
+    assert results == {n: [n * 10, (n + 1) * 10] for n in range(0, 40, 2)}
+    assert len(calls) < len(threads)  # merged
+    batcher.close()
+
+
+def test_items_of_different_keys_are_never_mixed_and_batches_respect_the_limit():
+    seen = []
+
+    def run(items, key):
+        seen.append((key, len(items)))
+        assert all(item[0] == key for item in items)
+        return items
+
+    batcher = MicroBatcher(run, max_items=4)
+    threads = [threading.Thread(target=batcher, args=([(k, i) for i in range(3)], k)) for k in "abab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(n for _, n in seen) == 12 and all(n <= 4 or n == 3 for _, n in seen)
+    batcher.close()
+
+
+def test_an_error_reaches_every_caller_of_that_batch_and_the_batcher_goes_on():
+    def run(items, key):
+        if "bad" in items:
+            raise RuntimeError("CUDA out of memory")
+        return items
+
+    batcher = MicroBatcher(run, max_items=8)
+    with pytest.raises(RuntimeError, match="out of memory"):
+        batcher(["bad"])
+    assert batcher(["good"]) == ["good"]
+    batcher.close()
+    batcher._thread.join(2)
+    assert not batcher._thread.is_alive()
