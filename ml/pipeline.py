@@ -44,6 +44,9 @@ Encode = Callable[[torch.Tensor], torch.Tensor]  # (N, 3, H, W) preprocessed cro
 MIN_TRACK_FRACTION = 0.2
 JPEG_QUALITY = 90
 ENCODE_BATCH = 64  # crops per backbone forward pass
+# Batches of frames decoded ahead of face detection, on a thread of their own (0: decode in line, the
+# way it was before; kept for benchmarks).
+DECODE_AHEAD = 2
 
 _face_detectors: dict[tuple, FaceDetector] = {}
 _face_detectors_lock = threading.Lock()
@@ -131,8 +134,9 @@ def _detect_faces(path, info, frames, sampling, face_detector, max_side, report,
     faces: list[Face] = []
     sampled = 0
     decoding = _prepared(sample_frames(path, frames, sampling, info), face_detector, max_side)
+    ahead = prefetched(decoding, depth=DECODE_AHEAD * face_detector.batch_size) if DECODE_AHEAD else decoding
     # closing(): an error in detection stops the decoding thread now, not when the traceback is freed.
-    with closing(prefetched(decoding, depth=2 * face_detector.batch_size)) as ahead:
+    with closing(ahead):
         for batch in _batches(_reporting(ahead, frames, report), face_detector.batch_size, timings):
             with _timed(timings, "detecting"):
                 detections = face_detector.detect_prepared([f.prepared for f in batch], batch[0].scale)

@@ -1,6 +1,7 @@
 """The GPU settings (ml/acceleration.py, FaceDetector's GPU downscale), checked for correctness on the CPU."""
 
 import copy
+import os
 
 import numpy as np
 import pytest
@@ -14,7 +15,9 @@ from ml.video import sample_frames
 
 
 def test_the_cpu_keeps_float32_and_a_gpu_gets_reduced_precision_and_channels_last():
-    assert Acceleration.for_device("cpu") == Acceleration()
+    cpu = Acceleration.for_device("cpu")
+    assert (cpu.autocast, cpu.channels_last, cpu.compile) == (None, False, False)
+    assert cpu.cpu_threads == max(1, len(os.sched_getaffinity(0)) - 1)  # one core left to the decoder
     if torch.cuda.is_available():
         gpu = Acceleration.for_device("cuda")
         assert gpu.autocast in ("bfloat16", "float16") and gpu.channels_last

@@ -1,0 +1,163 @@
+"""Clips per second: the batch path against one clip at a time and against decoding alone, same run.
+
+    .venv/bin/python bench/throughput.py [--clips 24] [--frames 20] [--concurrency 2 3] [--device cpu]
+                                         [--model CHECKPOINT | --backbone efficientnet_lite0]
+    # the issue's GPU target: --clips 200 --device cuda --concurrency 16
+
+Clips are taken from the shared sample, mixing its 480p, 720p and 1080p clips (cycled when more are
+asked for than it has). Each mode runs over the same clips after one warm-up analysis:
+- decode only: `sample_frames` of the same 20 frames per clip, one clip at a time: the floor;
+- one at a time: `ml.pipeline.analyze` per clip, in turn (what a prefork worker does);
+- batch: `ml.batch.analyze_videos` with each --concurrency value.
+It prints a JSON line per mode (clips/s, frames/s, GPU utilisation when there is a GPU) and the
+ratios: batch clips/s over one-at-a-time clips/s, and the time taken over the decode-only time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO.parent / "shared" / "data" / "ffpp-sample"
+sys.path.insert(0, str(REPO))
+
+
+def sample_clips(n: int) -> list[Path]:
+    """n clips, alternating between the sample's resolutions so every size is in the mix."""
+    with (SAMPLE / "manifest.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    by_height: dict[int, list[Path]] = {}
+    for row in rows:
+        by_height.setdefault(int(row["height"]), []).append(SAMPLE / row["file"])
+    mixed = [p for group in itertools.zip_longest(*by_height.values()) for p in group if p is not None]
+    return list(itertools.islice(itertools.cycle(mixed), n))
+
+
+class GpuUtilisation:
+    """Mean GPU utilisation (%) while the block runs, sampled from nvidia-smi; None without a GPU."""
+
+    def __init__(self, device: str):
+        self.enabled = device.startswith("cuda")
+        self.samples: list[float] = []
+
+    def __enter__(self):
+        self._stop = threading.Event()
+        if self.enabled:
+            self._thread = threading.Thread(target=self._sample, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        if self.enabled:
+            self._thread.join()
+
+    @property
+    def mean(self) -> float | None:
+        return round(sum(self.samples) / len(self.samples), 1) if self.samples else None
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.2):
+            try:
+                out = subprocess.run(["nvidia-smi", "--query-gpu=utilization.gpu", "--format=csv,noheader,nounits"],
+                                     capture_output=True, text=True, timeout=5).stdout
+                self.samples.append(float(out.split()[0]))
+            except (OSError, ValueError, IndexError, subprocess.TimeoutExpired):
+                return
+
+
+def timed(mode: str, clips: list[Path], frames: int, device: str, run) -> dict:
+    with GpuUtilisation(device) as gpu:
+        start = time.perf_counter()
+        frames_done = run()
+        seconds = time.perf_counter() - start
+    return {"mode": mode, "clips": len(clips), "seconds": round(seconds, 2),
+            "clips_per_s": round(len(clips) / seconds, 2), "frames_per_s": round(frames_done / seconds, 1),
+            "gpu_util_percent": gpu.mean}
+
+
+def decode_only(clips, frames) -> int:
+    from ml.video import probe, sample_frames
+
+    return sum(sum(1 for _ in sample_frames(c, frames, info=probe(c))) for c in clips)
+
+
+def one_at_a_time(clips, detector, options) -> int:
+    from ml.pipeline import analyze
+
+    return sum(analyze(c, detector, options).frames_sampled for c in clips)
+
+
+def batched(clips, detector, options, concurrency) -> int:
+    from ml.batch import analyze_videos
+
+    return sum(o.result.frames_sampled for o in analyze_videos(clips, detector, options, concurrency=concurrency)
+               if o.result)
+
+
+def load_detector(args):
+    from ml import weights
+    from ml.acceleration import Acceleration, accelerate
+    from ml.model import ModelConfig
+
+    if args.model:
+        detector = weights.load_detector(args.model, device=args.device)
+    else:
+        detector = weights.random_detector(ModelConfig(backbone=args.backbone), device=args.device)
+    return accelerate(detector, Acceleration.for_device(args.device, compile=args.compile))
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clips", type=int, default=24)
+    parser.add_argument("--frames", type=int, default=20)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[2])
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    parser.add_argument("--model", help="a checkpoint (default: a random detector of --backbone)")
+    parser.add_argument("--backbone", default="efficientnet_lite0", help="the default recipe's backbone")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the backbone")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own)")
+    parser.add_argument("--skip-one-at-a-time", action="store_true")
+    args = parser.parse_args(argv)
+
+    import torch
+
+    from ml.results import AnalyzeOptions
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    args.device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    clips = sample_clips(args.clips)
+    detector = load_detector(args)
+    options = AnalyzeOptions(frames=args.frames)
+    one_at_a_time(clips[:1], detector, options)  # warm-up: MTCNN, the backbone, allocators
+    batched(clips[:2], detector, options, 2)
+
+    rows = [timed("decode only", clips, args.frames, args.device, lambda: decode_only(clips, args.frames))]
+    if not args.skip_one_at_a_time:
+        rows.append(timed("one at a time", clips, args.frames, args.device,
+                          lambda: one_at_a_time(clips, detector, options)))
+    for c in args.concurrency:
+        rows.append(timed(f"batch x{c}", clips, args.frames, args.device,
+                          lambda c=c: batched(clips, detector, options, c)))
+    decode_s = rows[0]["seconds"]
+    single = next((r for r in rows if r["mode"] == "one at a time"), None)
+    for row in rows:
+        row["time/decode"] = round(row["seconds"] / decode_s, 2)
+        if single:
+            row["clips_per_s/one_at_a_time"] = round(row["clips_per_s"] / single["clips_per_s"], 2)
+        print(json.dumps(row))
+    print(f"device {args.device}, torch threads {torch.get_num_threads()}, backbone "
+          f"{detector.config.backbone}, {len(clips)} clips x {args.frames} frames")
+
+
+if __name__ == "__main__":
+    main()
