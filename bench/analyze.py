@@ -1,6 +1,6 @@
 """Time the analysis pipeline on real clips, with a random ResNeXt-50 detector (default config).
 
-    .venv/bin/python bench/analyze.py [CLIP ...] [--frames 20] [--threads 2] [--long]
+    .venv/bin/python bench/analyze.py [CLIP ...] [--frames 20] [--threads N] [--long]
 
 Prints per-stage seconds, sampled frames per second, peak RSS, and the ratio of the total time to the
 time needed only to decode the same sampled frames (measured in the same run). `--long` writes a
@@ -89,13 +89,15 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("clips", nargs="*", type=Path)
     parser.add_argument("--frames", type=int, default=20)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default: torch's own, every core)")
     parser.add_argument("--long", action="store_true", help="compare peak RSS of a 10-min and a 10-s clip")
     args = parser.parse_args(argv)
 
     import torch
 
-    torch.set_num_threads(args.threads)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     if args.long:
         run_long(args.frames, args.threads)
     else:

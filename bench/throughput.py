@@ -124,19 +124,26 @@ def main(argv=None) -> None:
     parser.add_argument("--model", help="a checkpoint (default: a random detector of --backbone)")
     parser.add_argument("--backbone", default="efficientnet_lite0", help="the default recipe's backbone")
     parser.add_argument("--compile", action="store_true", help="torch.compile the backbone")
-    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default: torch's own, every core)")
     parser.add_argument("--skip-one-at-a-time", action="store_true")
+    parser.add_argument("--no-decode-ahead", action="store_true",
+                        help="never decode on a thread of its own (ml.pipeline.DECODE_AHEAD=0)")
     args = parser.parse_args(argv)
 
     import torch
 
+    from ml import pipeline
     from ml.results import AnalyzeOptions
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    if args.no_decode_ahead:
+        pipeline.DECODE_AHEAD = 0
+
     args.device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     clips = sample_clips(args.clips)
     detector = load_detector(args)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     options = AnalyzeOptions(frames=args.frames)
     one_at_a_time(clips[:1], detector, options)  # warm-up: MTCNN, the backbone, allocators
     batched(clips[:2], detector, options, 2)
@@ -156,7 +163,8 @@ def main(argv=None) -> None:
             row["clips_per_s/one_at_a_time"] = round(row["clips_per_s"] / single["clips_per_s"], 2)
         print(json.dumps(row))
     print(f"device {args.device}, torch threads {torch.get_num_threads()}, backbone "
-          f"{detector.config.backbone}, {len(clips)} clips x {args.frames} frames")
+          f"{detector.config.backbone}, {len(clips)} clips x {args.frames} frames, decode ahead "
+          f"{pipeline.DECODE_AHEAD}")
 
 
 if __name__ == "__main__":

@@ -131,6 +131,9 @@ DEEPTRACE_DEVICE = env_str("DEEPTRACE_DEVICE", "auto")  # auto | cpu | cuda | cu
 DEEPTRACE_DETECT_BATCH = env_int("DEEPTRACE_DETECT_BATCH", 0) or None
 DEEPTRACE_ENCODE_BATCH = env_int("DEEPTRACE_ENCODE_BATCH", 256)
 DEEPTRACE_COMPILE = env_bool("DEEPTRACE_COMPILE", False)
+# torch's threads in a CPU worker (0: torch's default, every core). On a host whose cores are shared
+# with other busy processes, cores - 1 avoids a collapse (README, "Throughput").
+DEEPTRACE_CPU_THREADS = env_int("DEEPTRACE_CPU_THREADS", 0) or None
 
 # --- Celery ----------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")

@@ -45,7 +45,8 @@ def load_for_serving(checkpoint_path):
     device = pick_device()
     detector = weights.load_detector(checkpoint_path, device=device)
     return acceleration.accelerate(
-        detector, acceleration.Acceleration.for_device(device, compile=settings.DEEPTRACE_COMPILE))
+        detector, acceleration.Acceleration.for_device(device, compile=settings.DEEPTRACE_COMPILE,
+                                                       cpu_threads=settings.DEEPTRACE_CPU_THREADS))
 
 
 def options_for(analysis, model_version):

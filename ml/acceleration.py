@@ -2,7 +2,7 @@
 
 Applied once when a detector is loaded for serving (`accelerate`), never at training time, and read by
 the pipeline (`autocast_for`). On a CPU the backbone stays float32 (faster there, and what the README's
-numbers were measured with) and torch gets every core but one, the decoder's. On a GPU the backbone runs under bf16 autocast
+numbers were measured with); its thread count can be set (DEEPTRACE_CPU_THREADS). On a GPU the backbone runs under bf16 autocast
 (fp16 where bf16 is not supported) in channels-last layout, which tensor cores want; the LSTM and the
 head stay float32, as in training. Compiling the backbone is opt-in: it costs start-up time, and
 whether it pays depends on the GPU and the batch sizes.
@@ -28,23 +28,27 @@ class Acceleration:
     cpu_threads: int | None = None  # torch's intra-op threads for this process (None: leave as is)
 
     @classmethod
-    def for_device(cls, device: str | torch.device, *, compile: bool = False) -> "Acceleration":
+    def for_device(cls, device: str | torch.device, *, compile: bool = False,
+                   cpu_threads: int | None = None) -> "Acceleration":
         if torch.device(device).type != "cuda":
-            return cls(compile=compile, cpu_threads=cpu_threads_beside_decoding())
+            return cls(compile=compile, cpu_threads=cpu_threads)
         dtype = "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
-        return cls(autocast=dtype, channels_last=True, compile=compile)
+        return cls(autocast=dtype, channels_last=True, compile=compile, cpu_threads=cpu_threads)
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # what this process may use (a container's share)
+    except AttributeError:
+        return os.cpu_count() or 1
 
 
 def cpu_threads_beside_decoding() -> int:
-    """Intra-op threads for analysing on a CPU: every core but one, which the decoding thread
-    (ml/prefetch.py) keeps busy. torch's threads wait for each other at every operation, and MTCNN
-    runs thousands of small ones, so one thread held up by the decoder (or by any other process) stalls
-    them all: on 2 cores with 2 threads, 20 frames of a 1080p clip took 16-20 s against 0.9 s with 1."""
-    try:
-        cores = len(os.sched_getaffinity(0))  # what this process may use (a container's share)
-    except AttributeError:
-        cores = os.cpu_count() or 1
-    return max(1, cores - 1)
+    """Every core but one, which a decoding thread (ml/prefetch.py) then keeps busy. The choice for a
+    host whose cores are shared: torch's threads wait for each other at every operation, and MTCNN
+    runs thousands of small ones, so one thread held up elsewhere stalls them all (two processes with
+    2 threads each on 2 cores: 16-20 s for 20 frames of a 1080p clip, against 1.8 s with 1 thread)."""
+    return max(1, available_cores() - 1)
 
 
 def accelerate(detector, acceleration: Acceleration):

@@ -231,7 +231,8 @@ def downscale_on(device: torch.device, frames: Sequence[np.ndarray], scale: floa
     if scale < 1.0:
         h, w = frames[0].shape[:2]
         batch = torch.nn.functional.interpolate(batch, size=(round(h * scale), round(w * scale)), mode="area")
-    return batch.round_().clamp_(0, 255).permute(0, 2, 3, 1)
+    # floor(x + 0.5): half up, as OpenCV rounds (torch.round takes halves to even, which moved boxes).
+    return batch.add_(0.5).floor_().clamp_(0, 255).permute(0, 2, 3, 1)
 
 
 def _downscale(image: np.ndarray, scale: float) -> np.ndarray:

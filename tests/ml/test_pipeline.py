@@ -46,3 +46,25 @@ def test_a_1x1_pixel_video_gets_the_no_face_verdict(tmp_path, small_detector, fa
     result = analyze(make_tiny_clip(tmp_path / "dot.avi"), small_detector, AnalyzeOptions(frames=10),
                      face_detector=face_detector)
     assert (result.verdict, result.frames_sampled, result.faces_found, result.frames) == ("no_face", 10, 0, [])
+
+
+@pytest.mark.parametrize("threads, ahead", [(1, True), (None, False)])
+def test_frames_are_decoded_on_their_own_thread_only_when_torch_leaves_a_core_for_it(
+        threads, ahead, clips, small_detector, face_detector):
+    import threading
+
+    import torch
+
+    from ml.acceleration import available_cores
+
+    if available_cores() < 2:
+        pytest.skip("one core: never a core to spare")
+    seen = set()
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads or available_cores())
+    try:
+        analyze(clips["face"], small_detector, AnalyzeOptions(frames=6),
+                lambda stage, f: seen.update(t.name for t in threading.enumerate()), face_detector)
+    finally:
+        torch.set_num_threads(before)
+    assert ("prefetch" in seen) is ahead
