@@ -13,7 +13,6 @@ The worker uses the same engines (`shared_engines`) when it runs several analyse
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections import deque
@@ -21,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from ml.acceleration import available_cores
 from ml.errors import VideoError
 from ml.faces import FaceDetector
 from ml.microbatch import BatchedEncoder, BatchedFaceDetector
@@ -67,7 +67,7 @@ def shared_engines(detector: Detector, *, detect_batch: int | None = None, encod
             _engines.clear()
             settings = face_settings_of(detector.preprocessing)
             inner = FaceDetector.from_settings(settings, detector.device, batch_size=detect_batch)
-            _engines[key] = Engines(BatchedFaceDetector(inner), BatchedEncoder(detector, encode_batch or 256))
+            _engines[key] = Engines(BatchedFaceDetector(inner), BatchedEncoder(detector, encode_batch))
             log.info("Analyses in this process share batches: up to %d frames per MTCNN call, %d crops per "
                      "backbone pass, on %s", _engines[key].face_detector.batcher.max_items,
                      _engines[key].encode.batcher.max_items, detector.device)
@@ -78,7 +78,7 @@ def default_concurrency(device: str) -> int:
     """Analyses in flight: on a CPU two (one decodes while the other is searched for faces); on a GPU
     enough decoding threads to keep it fed."""
     if str(device).startswith("cuda"):
-        return min(16, os.cpu_count() or 4)
+        return min(16, available_cores())
     return 2
 
 

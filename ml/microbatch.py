@@ -25,6 +25,8 @@ import torch
 from ml.faces import Detection, FaceDetector
 from ml.pipeline import encode_crops
 
+ENCODE_CROPS = 256  # crops per merged backbone pass, unless told otherwise
+
 
 @dataclass(eq=False)
 class _Request:
@@ -121,27 +123,18 @@ class BatchedFaceDetector:
 
     def __init__(self, face_detector: FaceDetector, max_frames: int | None = None):
         self.inner = face_detector
-        self.batch_size = face_detector.batch_size  # how many frames an analysis hands over at a time
         # A CPU gains nothing from larger MTCNN batches (it loses: see FaceDetector.batch_size); a GPU
         # takes the frames of several analyses at once.
         default = face_detector.batch_size * (1 if face_detector.device.type == "cpu" else 4)
-        self._batcher = MicroBatcher(self._detect, max_frames or default, "mtcnn-batch")
+        self.batcher = MicroBatcher(self._detect, max_frames or default, "mtcnn-batch")
 
-    @property
-    def batcher(self) -> MicroBatcher:
-        return self._batcher
-
-    def __getattr__(self, name):  # settings, crop_faces, scale_for, prepare: the inner detector's
+    def __getattr__(self, name):
+        # batch_size (what one analysis hands over at a time), settings, scale_for, prepare,
+        # crop_faces: the inner detector's.
         return getattr(self.inner, name)
 
     def detect_prepared(self, prepared: Sequence[np.ndarray], scale: float) -> list[list[Detection]]:
-        return self._batcher(prepared, key=(prepared[0].shape, scale)) if len(prepared) else []
-
-    def detect(self, images: Sequence[np.ndarray], max_side: int | None = None) -> list[list[Detection]]:
-        if not len(images):
-            return []
-        scale = self.inner.scale_for(images[0].shape, max_side)
-        return self.detect_prepared([self.inner.prepare(img, scale) for img in images], scale)
+        return self.batcher(prepared, key=(prepared[0].shape, scale)) if len(prepared) else []
 
     def _detect(self, prepared: list[np.ndarray], key) -> list[list[Detection]]:
         _, scale = key
@@ -153,16 +146,12 @@ class BatchedFaceDetector:
 class BatchedEncoder:
     """The backbone's forward pass over preprocessed crops, merged across threads."""
 
-    def __init__(self, detector, max_crops: int = 256):
-        self._encode = lambda crops: encode_crops(detector, torch.stack(crops), batch=max_crops)
-        self._batcher = MicroBatcher(self._run, max_crops, "encoder-batch")
-
-    @property
-    def batcher(self) -> MicroBatcher:
-        return self._batcher
+    def __init__(self, detector, max_crops: int | None = None):
+        self.detector = detector
+        self.batcher = MicroBatcher(self._encode, max_crops or ENCODE_CROPS, "encoder-batch")
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.stack(self._batcher(list(x), key=tuple(x.shape[1:])))
+        return torch.stack(self.batcher(list(x), key=tuple(x.shape[1:])))
 
-    def _run(self, crops: list[torch.Tensor], key) -> list[torch.Tensor]:
-        return list(self._encode(crops))
+    def _encode(self, crops: list[torch.Tensor], key) -> list[torch.Tensor]:
+        return list(encode_crops(self.detector, torch.stack(crops), batch=self.batcher.max_items))

@@ -133,8 +133,9 @@ def _detect_faces(path, info, frames, sampling, face_detector, max_side, report,
     timings.setdefault("detecting", 0.0)
     faces: list[Face] = []
     sampled = 0
-    decoding = _prepared(sample_frames(path, frames, sampling, info), face_detector, max_side)
-    ahead = prefetched(decoding, depth=DECODE_AHEAD * face_detector.batch_size) if _decode_ahead(face_detector) else decoding
+    ahead = _prepared(sample_frames(path, frames, sampling, info), face_detector, max_side)
+    if _decode_ahead(face_detector):
+        ahead = prefetched(ahead, depth=DECODE_AHEAD * face_detector.batch_size)
     # closing(): an error in detection stops the decoding thread now, not when the traceback is freed.
     with closing(ahead):
         for batch in _batches(_reporting(ahead, frames, report), face_detector.batch_size, timings):
