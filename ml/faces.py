@@ -1,4 +1,5 @@
-"""Face detection (MTCNN, in batches, on downscaled frames), square crops, and tracks across frames.
+"""Face detection (MTCNN, in batches, on downscaled frames; ml/mtcnn.py runs its stages), square
+crops, and tracks across frames.
 
 MTCNN's weights ship inside the facenet-pytorch wheel, so nothing is downloaded.
 """
@@ -11,6 +12,8 @@ from dataclasses import asdict, dataclass, field, fields
 import cv2
 import numpy as np
 import torch
+
+from ml.mtcnn import MtcnnStages
 
 Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in full-resolution pixels
 # MTCNN's smallest face, in detection pixels. An image whose shorter side is below it gets no scale in
@@ -83,6 +86,7 @@ class FaceDetector:
         self.device = torch.device(device)
         # MTCNN's own minimum is in detection pixels; ours (min_face_size) is in full-resolution ones.
         self.mtcnn = MTCNN(keep_all=True, device=self.device, min_face_size=MTCNN_MIN_FACE, post_process=False)
+        self.stages = MtcnnStages(self.mtcnn)  # MTCNN's own boxes, without its per-box Python loop
         self.min_probability = min_probability
         self.min_face_size = min_face_size
         self.margin = margin
@@ -134,7 +138,7 @@ class FaceDetector:
         out: list[list[Detection]] = []
         for start in range(0, len(prepared), batch_size):
             batch = self._mtcnn_input(prepared[start : start + batch_size], scale)
-            boxes, probs = self.mtcnn.detect(batch)
+            boxes, probs = self.stages.detect(batch)
             out.extend(self._keep(b, p, scale) for b, p in zip(boxes, probs))
         return out
 

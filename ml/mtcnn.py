@@ -1,0 +1,172 @@
+"""MTCNN's three stages on facenet-pytorch's networks and helpers, without its per-box Python loop.
+
+facenet-pytorch's `detect_face` cuts every candidate box out of the frame and area-resizes it to 24
+(then 48) pixels in a Python loop: one `interpolate` call per box, ~30 % of MTCNN's CPU time, and
+hundreds of boxes a frame on textured 480p clips. Here every crop of a stage comes out of one gather
+on a summed-area table of the batch: the mean of each output pixel's bin is exact (the table holds
+integer sums in float64), where torch's `area` mode sums the same bins in float32, so scores agree to
+float rounding and the boxes are MTCNN's own (tests/ml/test_mtcnn.py checks it on real frames).
+
+The networks also run in channels_last, which PReLU/max-pool favour on a CPU (P-net 1.7x faster).
+Everything else (pyramid, thresholds, NMS, box regression) is facenet's code, called as it is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import cv2
+import torch
+from torch.nn.functional import interpolate
+from torchvision.ops.boxes import batched_nms
+
+from facenet_pytorch.models.utils.detect_face import (
+    batched_nms_numpy,
+    bbreg,
+    fixed_batch_process,
+    generateBoundingBox,
+    pad,
+    rerec,
+)
+
+
+class MtcnnStages:
+    """Runs a facenet-pytorch `MTCNN`'s networks with its own thresholds, pyramid factor and minimum
+    face size. `detect` has `MTCNN.detect`'s contract for a batch: per image an (n, 4) array of boxes
+    (largest first) and their probabilities, or None and [None] when nothing was found."""
+
+    def __init__(self, mtcnn):
+        self.pnet, self.rnet, self.onet = (
+            net.eval().to(memory_format=torch.channels_last) for net in (mtcnn.pnet, mtcnn.rnet, mtcnn.onet)
+        )
+        self.min_face_size = mtcnn.min_face_size
+        self.thresholds = mtcnn.thresholds
+        self.factor = mtcnn.factor
+        self.device = torch.device(mtcnn.device or "cpu")
+
+    @torch.inference_mode()
+    def detect(self, images) -> tuple[list, list]:
+        """`images`: (N, H, W, 3) uint8 or float RGB, as a numpy array or a tensor."""
+        table = summed_area_table(images, self.device)
+        # torch's area resize of whole frames is fastest channels-first (9 ms against 13 for 4 frames).
+        imgs = torch.as_tensor(images, device=self.device).permute(0, 3, 1, 2).to(torch.float32).contiguous()
+        boxes, image_inds = self._propose(imgs)
+        if len(boxes):
+            boxes, image_inds = self._refine(imgs, table, boxes, image_inds)
+        if len(boxes):
+            boxes, image_inds = self._output(imgs, table, boxes, image_inds)
+        return _per_image(boxes.cpu().numpy(), image_inds.cpu().numpy(), len(imgs))
+
+    def _scales(self, h: int, w: int) -> list[float]:
+        m = 12.0 / self.min_face_size
+        minl, scale, scales = min(h, w) * m, m, []
+        while minl >= 12:
+            scales.append(scale)
+            scale, minl = scale * self.factor, minl * self.factor
+        return scales
+
+    def _propose(self, imgs: torch.Tensor):
+        """Stage 1: P-net over the pyramid, NMS per scale and then per image, boxes squared."""
+        h, w = imgs.shape[2:4]
+        boxes, image_inds = [], []
+        for scale in self._scales(h, w):
+            level = interpolate(imgs, size=(int(h * scale + 1), int(w * scale + 1)), mode="area")
+            reg, probs = self.pnet(_normalise(level).contiguous(memory_format=torch.channels_last))
+            level_boxes, level_inds = generateBoundingBox(reg, probs[:, 1], scale, self.thresholds[0])
+            pick = batched_nms(level_boxes[:, :4], level_boxes[:, 4], level_inds, 0.5)
+            boxes.append(level_boxes[pick])
+            image_inds.append(level_inds[pick])
+        boxes, image_inds = torch.cat(boxes), torch.cat(image_inds)
+        pick = batched_nms(boxes[:, :4], boxes[:, 4], image_inds, 0.7)
+        boxes, image_inds = boxes[pick], image_inds[pick]
+        width, height = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+        boxes = torch.stack([
+            boxes[:, 0] + boxes[:, 5] * width, boxes[:, 1] + boxes[:, 6] * height,
+            boxes[:, 2] + boxes[:, 7] * width, boxes[:, 3] + boxes[:, 8] * height, boxes[:, 4],
+        ], dim=1)
+        return rerec(boxes), image_inds
+
+    def _refine(self, imgs, table, boxes, image_inds):
+        """Stage 2: R-net on 24-pixel crops; keeps confident boxes, NMS, regression, squared."""
+        crops, boxes, image_inds = _crops(imgs, table, boxes, image_inds, 24)
+        if not len(crops):
+            return boxes[:, :5], image_inds
+        reg, probs = fixed_batch_process(crops, self.rnet)
+        score = probs[:, 1]
+        keep = score > self.thresholds[1]
+        boxes = torch.cat((boxes[keep, :4], score[keep].unsqueeze(1)), dim=1)
+        image_inds, reg = image_inds[keep], reg[keep]
+        pick = batched_nms(boxes[:, :4], boxes[:, 4], image_inds, 0.7)
+        return rerec(bbreg(boxes[pick], reg[pick])), image_inds[pick]
+
+    def _output(self, imgs, table, boxes, image_inds):
+        """Stage 3: O-net on 48-pixel crops; keeps confident boxes, regression, NMS by the smaller area."""
+        crops, boxes, image_inds = _crops(imgs, table, boxes, image_inds, 48)
+        if not len(crops):
+            return boxes[:, :5], image_inds
+        reg, _landmarks, probs = fixed_batch_process(crops, self.onet)
+        score = probs[:, 1]
+        keep = score > self.thresholds[2]
+        boxes = torch.cat((boxes[keep, :4], score[keep].unsqueeze(1)), dim=1)
+        image_inds = image_inds[keep]
+        boxes = bbreg(boxes, reg[keep])
+        pick = batched_nms_numpy(boxes[:, :4], boxes[:, 4], image_inds, 0.7, "Min")
+        return boxes[pick], image_inds[pick]
+
+
+def _normalise(pixels: torch.Tensor) -> torch.Tensor:
+    return (pixels - 127.5) * 0.0078125
+
+
+def summed_area_table(images, device: torch.device) -> torch.Tensor:
+    """(N, H+1, W+1, C) cumulative sums with a zero first row and column, so any rectangle's sum is
+    four lookups. 8-bit frames on a CPU go through OpenCV's integral (int32, exact; 3 ms for four
+    640x360 frames, where torch's cumsum takes 35); anything else is summed in float64 on the device."""
+    if isinstance(images, np.ndarray) and images.dtype == np.uint8 and device.type == "cpu":
+        return torch.from_numpy(np.stack([cv2.integral(image, sdepth=cv2.CV_32S) for image in images]))
+    pixels = torch.as_tensor(images, device=device).to(torch.float64)
+    n, h, w, c = pixels.shape
+    table = torch.zeros((n, h + 1, w + 1, c), dtype=torch.float64, device=device)
+    table[:, 1:, 1:] = pixels.cumsum(1).cumsum(2)
+    return table
+
+
+def _crops(imgs, table, boxes, image_inds, size: int):
+    """Every box's crop, clipped to the image as facenet does, area-resized to size x size: the crops
+    (K, 3, size, size) in channels_last, normalised, with the boxes and image indices that had one."""
+    h, w = imgs.shape[2:4]
+    y, ey, x, ex = (torch.as_tensor(v, device=imgs.device).long() for v in pad(boxes, w, h))
+    nonempty = (ey > y - 1) & (ex > x - 1)  # a box wholly outside the frame has no crop
+    if not bool(nonempty.all()):
+        boxes, image_inds = boxes[nonempty], image_inds[nonempty]
+        y, ey, x, ex = y[nonempty], ey[nonempty], x[nonempty], ex[nonempty]
+    rows0, rows1 = _bins(y - 1, ey, size)
+    cols0, cols1 = _bins(x - 1, ex, size)
+    b = image_inds.long()[:, None, None]
+    r0, r1, c0, c1 = rows0[:, :, None], rows1[:, :, None], cols0[:, None, :], cols1[:, None, :]
+    sums = table[b, r1, c1] - table[b, r0, c1] - table[b, r1, c0] + table[b, r0, c0]
+    counts = ((r1 - r0) * (c1 - c0)).unsqueeze(-1)
+    means = sums.to(torch.float32) / counts  # (K, size, size, C); bin sums are exact in float32
+    return _normalise(means.permute(0, 3, 1, 2)), boxes, image_inds
+
+
+def _bins(start: torch.Tensor, end: torch.Tensor, size: int):
+    """adaptive_avg_pool2d's bins over [start, end): output i averages [start + floor(i*n/size),
+    start + ceil((i+1)*n/size)), n = end - start (also right when n < size: bins then repeat)."""
+    n = (end - start)[:, None]
+    i = torch.arange(size, device=start.device)[None, :]
+    return start[:, None] + (i * n) // size, start[:, None] - ((-(i + 1) * n) // size)
+
+
+def _per_image(boxes: np.ndarray, image_inds: np.ndarray, n: int) -> tuple[list, list]:
+    out_boxes, out_probs = [], []
+    for i in range(n):
+        mine = boxes[image_inds == i]
+        if not len(mine):
+            out_boxes.append(None)
+            out_probs.append([None])
+            continue
+        # MTCNN(select_largest=True), facenet's default, lists the largest face first.
+        order = np.argsort((mine[:, 2] - mine[:, 0]) * (mine[:, 3] - mine[:, 1]))[::-1]
+        out_boxes.append(mine[order, :4])
+        out_probs.append(mine[order, 4])
+    return out_boxes, out_probs
