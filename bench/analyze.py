@@ -1,6 +1,7 @@
-"""Time the analysis pipeline on real clips, with a random ResNeXt-50 detector (default config).
+"""Time the analysis pipeline on real clips, with a random detector (ResNeXt-50 unless --backbone).
 
-    .venv/bin/python bench/analyze.py [CLIP ...] [--frames 20] [--threads N] [--long]
+    .venv/bin/python bench/analyze.py [CLIP ...] [--frames 20] [--threads N] [--backbone NAME]
+                                      [--height 1080] [--long]
 
 Prints per-stage seconds, sampled frames per second, peak RSS, and the ratio of the total time to the
 time needed only to decode the same sampled frames (measured in the same run). `--long` writes a
@@ -24,10 +25,12 @@ SAMPLE = REPO.parent / "shared" / "data" / "ffpp-sample"
 sys.path.insert(0, str(REPO))
 
 
-def default_clips() -> list[Path]:
-    """One shared-sample clip per resolution (480p, 720p, 1080p)."""
+def default_clips(height: int | None = None) -> list[Path]:
+    """One shared-sample clip per resolution (480p, 720p, 1080p), or every clip of `height`."""
     with (SAMPLE / "manifest.csv").open() as f:
         rows = list(csv.DictReader(f))
+    if height:
+        return [SAMPLE / row["file"] for row in rows if int(row["height"]) == height]
     first = {}
     for row in rows:
         first.setdefault(int(row["height"]), SAMPLE / row["file"])
@@ -63,14 +66,21 @@ def bench_clip(path: Path, detector, frames: int) -> dict:
     }
 
 
-def run_clips(paths: list[Path], frames: int) -> None:
+def run_clips(paths: list[Path], frames: int, backbone: str) -> None:
+    from ml.model import ModelConfig
     from ml.pipeline import analyze
     from ml.weights import random_detector
 
-    detector = random_detector()
+    detector = random_detector(ModelConfig(backbone=backbone))
     analyze(paths[0], detector)  # warm-up: first MTCNN / backbone calls allocate and tune
+    ratios = []
     for path in paths:
-        print(json.dumps(bench_clip(path, detector, frames)))
+        row = bench_clip(path, detector, frames)
+        ratios.append(row["total/decode"])
+        print(json.dumps(row))
+    ratios.sort()
+    print(f"{backbone}: total/decode median {ratios[len(ratios) // 2]} (min {ratios[0]}, max {ratios[-1]}) "
+          f"over {len(ratios)} clips")
 
 
 def run_long(frames: int, threads: int) -> None:
@@ -91,6 +101,8 @@ def main(argv=None) -> None:
     parser.add_argument("--frames", type=int, default=20)
     parser.add_argument("--threads", type=int, default=None,
                         help="torch threads (default: torch's own, every core)")
+    parser.add_argument("--backbone", default="resnext50_32x4d", help="e.g. efficientnet_lite0")
+    parser.add_argument("--height", type=int, help="every sample clip of this height (e.g. 1080)")
     parser.add_argument("--long", action="store_true", help="compare peak RSS of a 10-min and a 10-s clip")
     args = parser.parse_args(argv)
 
@@ -101,7 +113,7 @@ def main(argv=None) -> None:
     if args.long:
         run_long(args.frames, args.threads)
     else:
-        run_clips(args.clips or default_clips(), args.frames)
+        run_clips(args.clips or default_clips(args.height), args.frames, args.backbone)
 
 
 if __name__ == "__main__":

@@ -9,8 +9,9 @@ asked for than it has). Each mode runs over the same clips after one warm-up ana
 - decode only: `sample_frames` of the same 20 frames per clip, one clip at a time: the floor;
 - one at a time: `ml.pipeline.analyze` per clip, in turn (what a prefork worker does);
 - batch: `ml.batch.analyze_videos` with each --concurrency value.
-It prints a JSON line per mode (clips/s, frames/s, GPU utilisation when there is a GPU) and the
-ratios: batch clips/s over one-at-a-time clips/s, and the time taken over the decode-only time.
+It prints a JSON line per mode (clips/s, frames/s, the share of the CPU cores kept busy, GPU
+utilisation when there is a GPU) and the ratios: batch clips/s over one-at-a-time clips/s, and the
+time taken over the decode-only time.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import argparse
 import csv
 import itertools
 import json
+import resource
 import subprocess
 import sys
 import threading
@@ -74,13 +76,25 @@ class GpuUtilisation:
                 return
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process, every thread (decoder threads included)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(mode: str, clips: list[Path], frames: int, device: str, run) -> dict:
+    """One mode's row. cpu_util_percent is the share of the process's cores kept busy: where one at a
+    time is already near 100 %, no scheduling of the same work can raise clips/s by more than its
+    inverse, and only less work per clip can."""
+    from ml.acceleration import available_cores
+
     with GpuUtilisation(device) as gpu:
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), cpu_seconds()
         frames_done = run()
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
     return {"mode": mode, "clips": len(clips), "seconds": round(seconds, 2),
             "clips_per_s": round(len(clips) / seconds, 2), "frames_per_s": round(frames_done / seconds, 1),
+            "cpu_util_percent": round(100 * cpu / (seconds * available_cores()), 1),
             "gpu_util_percent": gpu.mean}
 
 

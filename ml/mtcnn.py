@@ -141,11 +141,18 @@ def _crops(imgs, table, boxes, image_inds, size: int):
         y, ey, x, ex = y[nonempty], ey[nonempty], x[nonempty], ex[nonempty]
     rows0, rows1 = _bins(y - 1, ey, size)
     cols0, cols1 = _bins(x - 1, ex, size)
-    b = image_inds.long()[:, None, None]
-    r0, r1, c0, c1 = rows0[:, :, None], rows1[:, :, None], cols0[:, None, :], cols1[:, None, :]
-    sums = table[b, r1, c1] - table[b, r0, c1] - table[b, r1, c0] + table[b, r0, c0]
-    counts = ((r1 - r0) * (c1 - c0)).unsqueeze(-1)
-    means = sums.to(torch.float32) / counts  # (K, size, size, C); bin sums are exact in float32
+    # Corners as row numbers of the table seen as (N*(H+1)*(W+1), C): four plain row gathers, faster
+    # than indexing three dimensions at once.
+    _, table_h, table_w, channels = table.shape
+    flat = table.view(-1, channels)
+    first_row = image_inds.long()[:, None] * table_h
+    top, bottom = ((first_row + rows0) * table_w)[:, :, None], ((first_row + rows1) * table_w)[:, :, None]
+    left, right = cols0[:, None, :], cols1[:, None, :]
+    sums = (flat[(bottom + right).view(-1)] - flat[(top + right).view(-1)]
+            - flat[(bottom + left).view(-1)] + flat[(top + left).view(-1)])
+    counts = ((rows1 - rows0)[:, :, None] * (cols1 - cols0)[:, None, :]).reshape(-1, 1)
+    # Bin sums are whole numbers far below 2**24, so exact in float32; one division rounds the mean.
+    means = (sums.to(torch.float32) / counts).view(len(boxes), size, size, channels)
     return _normalise(means.permute(0, 3, 1, 2)), boxes, image_inds
 
 
