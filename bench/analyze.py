@@ -83,16 +83,19 @@ def run_clips(paths: list[Path], frames: int, backbone: str) -> None:
           f"over {len(ratios)} clips")
 
 
-def run_long(frames: int, threads: int) -> None:
+def run_long(frames: int, threads: int | None, backbone: str) -> None:
     from tests import media
 
     with tempfile.TemporaryDirectory() as tmp:
         for seconds in (10, 600):
             clip = media.make_long_clip(Path(tmp) / f"clip_{seconds}s.mp4", seconds)
             # A fresh process each, so the peak RSS belongs to that clip alone.
-            out = subprocess.run([sys.executable, __file__, str(clip), "--frames", str(frames),
-                                  "--threads", str(threads)], capture_output=True, text=True, check=True)
-            print(f"{seconds:>4} s clip:", out.stdout.strip().splitlines()[-1])
+            command = [sys.executable, __file__, str(clip), "--frames", str(frames), "--backbone", backbone]
+            if threads:
+                command += ["--threads", str(threads)]
+            out = subprocess.run(command, capture_output=True, text=True, check=True)
+            row = next(line for line in out.stdout.splitlines() if line.startswith("{"))
+            print(f"{seconds:>4} s clip:", row)
 
 
 def main(argv=None) -> None:
@@ -111,7 +114,7 @@ def main(argv=None) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.long:
-        run_long(args.frames, args.threads)
+        run_long(args.frames, args.threads, args.backbone)
     else:
         run_clips(args.clips or default_clips(args.height), args.frames, args.backbone)
 

@@ -12,10 +12,9 @@ then detects on the same frames:
 
 - `640` (reference): `FaceDetector.detect(frames, 640)`, OpenCV INTER_AREA downscale, as served today.
 - `480`, `400`, `320`: `FaceDetector.detect(frames, max_side)`.
-- `640-torch-area` (any `N-torch-area` with `--variants`): the 640 size reached with
-  `torch.nn.functional.interpolate(mode="area")` on a float NCHW tensor rounded back to uint8 (what a
-  GPU-side downscale would do), then `mtcnn.detect` directly, boxes divided by the scale, and the
-  detector's own filters (probability, minimum side in full-resolution pixels).
+- `640-torch-area` (any `N-torch-area` with `--variants`): the 640 size reached as a GPU host reaches
+  it, `FaceDetector(downscale_on_device=True)` (`ml.faces.downscale_on`: torch's area interpolation,
+  rounded half up), here on the CPU.
 
 Per clip and variant one JSON line: reference faces; recall of them (a reference box is matched by a
 variant box of IoU >= 0.5, greedily by IoU); main-face recall (only the largest reference face of each
@@ -68,17 +67,11 @@ def sample_clips(per_height: int | None) -> list[Path]:
     return clips
 
 
-def iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def match(ref_boxes, var_boxes) -> list[tuple[int, int, float]]:
     """Greedy one-to-one matching, highest IoU first, of pairs with IoU >= MATCH_IOU."""
-    pairs = sorted(((iou(r, v), ri, vi) for ri, r in enumerate(ref_boxes) for vi, v in enumerate(var_boxes)),
+    from ml.faces import box_iou
+
+    pairs = sorted(((box_iou(r, v), ri, vi) for ri, r in enumerate(ref_boxes) for vi, v in enumerate(var_boxes)),
                    reverse=True)
     used_r, used_v, out = set(), set(), []
     for score, ri, vi in pairs:
@@ -92,43 +85,12 @@ def match(ref_boxes, var_boxes) -> list[tuple[int, int, float]]:
     return out
 
 
-def detect_torch_area(fd, frames, max_side: int):
-    """Boxes (full-resolution pixels) from frames downscaled with torch's area interpolation."""
-    import numpy as np
-    import torch
-
-    h, w = frames[0].shape[:2]
-    scale = min(1.0, max_side / max(h, w))  # as FaceDetector: never upscale
-    size = (round(h * scale), round(w * scale))
-    if min(size) < 20:  # MTCNN's smallest face, in detection pixels (see ml.faces.MTCNN_MIN_FACE)
-        return [[] for _ in frames]
-    out = []
-    for start in range(0, len(frames), fd.batch_size):
-        batch = np.stack(frames[start : start + fd.batch_size])
-        if scale < 1.0:
-            x = torch.from_numpy(batch).permute(0, 3, 1, 2).float()
-            x = torch.nn.functional.interpolate(x, size=size, mode="area")
-            batch = x.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).contiguous().numpy()
-        boxes, probs = fd.mtcnn.detect(batch)
-        for b, p in zip(boxes, probs):
-            kept = []
-            if b is not None:
-                for box, prob in zip(b, p):
-                    full = tuple(float(v) / scale for v in box)
-                    side = min(full[2] - full[0], full[3] - full[1])
-                    if prob is not None and prob >= fd.min_probability and side >= fd.min_face_size:
-                        kept.append(full)
-            out.append(kept)
-    return out
-
-
-def run_variant(fd, frames, variant: str) -> tuple[list[list[tuple]], float]:
+def run_variant(detectors, frames, variant: str) -> tuple[list[list[tuple]], float]:
     """(boxes per frame, seconds) for one variant on the clip's frames."""
+    size, _, how = variant.partition("-")
+    fd = detectors["torch-area" if how else "opencv"]
     start = time.perf_counter()
-    if variant.endswith("-torch-area"):
-        boxes = detect_torch_area(fd, frames, int(variant.split("-")[0]))
-    else:
-        boxes = [[d.box for d in dets] for dets in fd.detect(frames, int(variant))]
+    boxes = [[d.box for d in dets] for dets in fd.detect(frames, int(size))]
     return boxes, time.perf_counter() - start
 
 
@@ -177,12 +139,12 @@ def stats(ref_faces: int, ious: list[float], mads: list[float], ratios: list[flo
     }
 
 
-def bench_clip(path: Path, fd, n_frames: int, variants: list[str]) -> list[dict]:
+def bench_clip(path: Path, detectors, n_frames: int, variants: list[str]) -> list[dict]:
     from ml.video import probe, sample_frames
 
     info = probe(path)
     frames = [rgb for _, _, rgb in sample_frames(path, n_frames, info=info)]
-    ref, ref_s = run_variant(fd, frames, REFERENCE)
+    ref, ref_s = run_variant(detectors, frames, REFERENCE)
     ref_faces = sum(len(b) for b in ref)
     main_faces = sum(1 for b in ref if b)
     base = {"clip": path.name[:60], "size": f"{info.width}x{info.height}", "height": info.height,
@@ -191,7 +153,7 @@ def bench_clip(path: Path, fd, n_frames: int, variants: list[str]) -> list[dict]
     rows = [{**base, "variant": REFERENCE, **same,
              "s_per_frame": round(ref_s / len(frames), 4), "_ious": [], "_mads": [], "_ratios": []}]
     for variant in variants:
-        boxes, seconds = run_variant(fd, frames, variant)
+        boxes, seconds = run_variant(detectors, frames, variant)
         c = compare(frames, ref, boxes)
         rows.append({**base, "variant": variant, **stats(ref_faces, c["ious"], c["mads"], c["ratios"], c["extra"],
                                                        c["main_faces"], c["main_matched"]),
@@ -265,15 +227,15 @@ def main(argv=None) -> None:
 
     torch.set_num_threads(args.threads)
     paths = args.clips or sample_clips(None if args.all else args.per_height)
-    fd = FaceDetector("cpu")
+    detectors = {"opencv": FaceDetector("cpu"), "torch-area": FaceDetector("cpu", downscale_on_device=True)}
     warm = [rgb for _, _, rgb in sample_frames(paths[0], 2, info=probe(paths[0]))]
     for variant in [REFERENCE, *variants]:  # first MTCNN calls allocate and tune
-        run_variant(fd, warm, variant)
+        run_variant(detectors, warm, variant)
 
     rows = []
     started = time.perf_counter()
     for path in paths:
-        for row in bench_clip(path, fd, args.frames, variants):
+        for row in bench_clip(path, detectors, args.frames, variants):
             rows.append(row)
             print(json.dumps({k: v for k, v in row.items() if not k.startswith("_")}), flush=True)
     print(f"# {len(paths)} clips, {args.frames} frames each, {time.perf_counter() - started:.0f} s", flush=True)

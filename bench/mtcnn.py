@@ -69,11 +69,11 @@ def main(argv=None) -> None:
     from facenet_pytorch import MTCNN
 
     from ml.faces import MTCNN_MIN_FACE, FaceDetector
-    from ml.mtcnn import MtcnnStages
 
-    face_detector = FaceDetector(args.device)
+    # OpenCV downscales on every device here, so both detectors get the same 640 px frames.
+    face_detector = FaceDetector(args.device, downscale_on_device=False)
+    stages = face_detector.stages  # what the pipeline runs
     reference = MTCNN(keep_all=True, device=args.device, min_face_size=MTCNN_MIN_FACE, post_process=False)
-    stages = MtcnnStages(MTCNN(keep_all=True, device=args.device, min_face_size=MTCNN_MIN_FACE, post_process=False))
     seconds = defaultdict(lambda: [0.0, 0.0, 0])  # height -> [facenet s, stages s, frames]
     images = same = 0
     box_diff = prob_diff = 0.0

@@ -203,7 +203,7 @@ def _extend_tracks(tracks: list[Track], faces: list[Face], frame_size, max_dista
     for dist, ti, fi in pairs:
         if ti in used_tracks or fi in used_faces:
             continue
-        if dist < max_distance or _iou(tracks[ti].faces[-1].box, faces[fi].box) > 0.3:
+        if dist < max_distance or box_iou(tracks[ti].faces[-1].box, faces[fi].box) > 0.3:
             tracks[ti].faces.append(faces[fi])
             used_tracks.add(ti)
             used_faces.add(fi)
@@ -219,7 +219,7 @@ def _centre_distance(a: Box, b: Box, frame_size: tuple[int, int]) -> float:
     return float(np.hypot(dx, dy))
 
 
-def _iou(a: Box, b: Box) -> float:
+def box_iou(a: Box, b: Box) -> float:
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = ix * iy
