@@ -4,14 +4,21 @@ Duplicates stored before this constraint are merged first: their analyses move t
 the other copies' rows and files go.
 """
 
+from functools import partial
+
 from django.conf import settings
-from django.db import migrations, models
+from django.db import migrations, models, transaction
 from django.db.models import Count
 
 
 def merge_duplicates(apps, schema_editor):
     Video = apps.get_model("detector", "Video")
     Analysis = apps.get_model("detector", "Analysis")
+    connection = schema_editor.connection
+    if connection.vendor == "postgresql":
+        # Foreign keys are DEFERRABLE INITIALLY DEFERRED: checked now, PostgreSQL would otherwise still
+        # hold their checks when AddConstraint alters the table, and refuse ("pending trigger events").
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     twins = Video.objects.values("owner", "sha256").annotate(n=Count("id")).filter(n__gt=1)
     for twin in twins:
         copies = list(Video.objects.filter(owner=twin["owner"], sha256=twin["sha256"]).order_by("created_at", "pk"))
@@ -19,7 +26,8 @@ def merge_duplicates(apps, schema_editor):
         Analysis.objects.filter(video__in=extra).update(video=keep)
         for video in extra:
             if video.file.name and video.file.name != keep.file.name:
-                video.file.delete(save=False)
+                # Only once the rows are gone for good: a failed migration keeps rows and files.
+                transaction.on_commit(partial(video.file.storage.delete, video.file.name), using=connection.alias)
             video.delete()
 
 
