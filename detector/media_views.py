@@ -48,7 +48,7 @@ def _ranged_file(request, field, content_type, filename):
     """A FileResponse that answers a single `Range: bytes=a-b`, so browsers can seek in a video."""
     try:
         size = field.size
-    except (FileNotFoundError, OSError):
+    except (FileNotFoundError, OSError, ValueError):  # ValueError: no file at all (purged)
         raise Http404("The file is gone.") from None
     match = _RANGE.match(request.headers.get("Range", ""))
     if not match:

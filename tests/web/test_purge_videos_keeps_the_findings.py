@@ -69,3 +69,13 @@ def test_uploading_a_purged_video_again_stores_it_again(client, user, clips):
     assert again.url == f"/analyses/{analysis.pk}/"
     video = Video.objects.get()
     assert video.file.name and Path(video.file.path).read_bytes() == clips["face"].read_bytes()
+
+
+def test_a_purged_video_is_gone_not_an_error_for_its_owner_and_the_review_page(client, user, admin_client):
+    done = make_done_analysis(user)
+    aged(done, 40)
+    purge("--older-than-days", "30")
+    client.force_login(user)
+    assert client.get(f"/media/videos/{done.video_id}").status_code == 404  # was a 500 (ValueError)
+    page = admin_client.get(f"/admin/detector/flaggedanalysis/{done.pk}/change/")  # the review page
+    assert page.status_code == 200 and "deleted after the retention period" in page.content.decode()
