@@ -1,11 +1,15 @@
 """Time the analysis pipeline on real clips, with a random detector (ResNeXt-50 unless --backbone).
 
     .venv/bin/python bench/analyze.py [CLIP ...] [--frames 20] [--threads N] [--backbone NAME]
-                                      [--height 1080] [--long]
+                                      [--height 1080] [--baseline] [--long]
 
-Prints per-stage seconds, sampled frames per second, peak RSS, and the ratio of the total time to the
-time needed only to decode the same sampled frames (measured in the same run). `--long` writes a
-10-minute and a 10-second clip to a temp dir and compares peak RSS, each in a fresh process.
+The detector runs as a worker serves it (`ml.acceleration.Acceleration.for_device`, the face settings'
+defaults). Prints per-stage seconds, sampled frames per second, peak RSS, and the ratio of the total
+time to the time needed only to decode the same sampled frames (measured in the same run).
+`--baseline` also analyses each clip as before this session's changes (MTCNN's full pyramid on every
+frame, a channels-first backbone), interleaved with the served run, and prints both medians.
+`--long` writes a 10-minute and a 10-second clip to a temp dir and compares peak RSS, each in a fresh
+process.
 """
 
 from __future__ import annotations
@@ -50,37 +54,62 @@ def decode_only_seconds(path: Path, frames: int) -> float:
     return time.perf_counter() - start
 
 
-def bench_clip(path: Path, detector, frames: int) -> dict:
+def bench_clip(path: Path, setups: dict, frames: int) -> list[dict]:
+    """One row per setup (name -> (detector, face detector)) for this clip, after one decode-only pass."""
     from ml.pipeline import analyze
     from ml.results import AnalyzeOptions
 
     decode = decode_only_seconds(path, frames)
-    result = analyze(path, detector, AnalyzeOptions(frames=frames))
-    t = result.timings
-    return {
-        "clip": path.name[:48], "size": f"{result.video.width}x{result.video.height}",
-        **{k: round(v, 2) for k, v in t.items()},
-        "faces": result.faces_found, "frames_per_s": round(result.frames_sampled / t["total"], 1),
-        "decode_only_s": round(decode, 2), "total/decode": round(t["total"] / decode, 2),
-        "peak_rss_mb": round(peak_rss_mb()),
-    }
+    rows = []
+    for name, (detector, face_detector) in setups.items():
+        result = analyze(path, detector, AnalyzeOptions(frames=frames), face_detector=face_detector)
+        t = result.timings
+        rows.append({
+            "clip": path.name[:48], "setup": name, "size": f"{result.video.width}x{result.video.height}",
+            **{k: round(v, 2) for k, v in t.items()},
+            "faces": result.faces_found, "frames_per_s": round(result.frames_sampled / t["total"], 1),
+            "decode_only_s": round(decode, 2), "total/decode": round(t["total"] / decode, 2),
+            "peak_rss_mb": round(peak_rss_mb()),
+        })
+    return rows
 
 
-def run_clips(paths: list[Path], frames: int, backbone: str) -> None:
+def setups_for(backbone: str, baseline: bool) -> dict:
+    """"served": as a worker runs it. "baseline": MTCNN's full pyramid on every frame and a
+    channels-first backbone, the same random weights."""
+    import copy
+    from dataclasses import replace
+
+    from ml.acceleration import Acceleration, accelerate
+    from ml.faces import FaceDetector
     from ml.model import ModelConfig
-    from ml.pipeline import analyze
+    from ml.presets import face_settings_of
     from ml.weights import random_detector
 
-    detector = random_detector(ModelConfig(backbone=backbone))
-    analyze(paths[0], detector)  # warm-up: first MTCNN / backbone calls allocate and tune
-    ratios = []
+    plain = random_detector(ModelConfig(backbone=backbone))
+    settings = face_settings_of(plain.preprocessing)
+    served = accelerate(copy.deepcopy(plain), Acceleration.for_device("cpu"))
+    setups = {"served": (served, FaceDetector.from_settings(settings))}
+    if baseline:
+        setups["baseline"] = (plain, FaceDetector.from_settings(replace(settings, finest_level="always")))
+    return setups
+
+
+def run_clips(paths: list[Path], frames: int, backbone: str, baseline: bool = False) -> None:
+    from ml.pipeline import analyze
+
+    setups = setups_for(backbone, baseline)
+    for detector, face_detector in setups.values():  # warm-up: first calls allocate and tune
+        analyze(paths[0], detector, face_detector=face_detector)
+    ratios: dict[str, list[float]] = {name: [] for name in setups}
     for path in paths:
-        row = bench_clip(path, detector, frames)
-        ratios.append(row["total/decode"])
-        print(json.dumps(row))
-    ratios.sort()
-    print(f"{backbone}: total/decode median {ratios[len(ratios) // 2]} (min {ratios[0]}, max {ratios[-1]}) "
-          f"over {len(ratios)} clips")
+        for row in bench_clip(path, setups, frames):
+            ratios[row["setup"]].append(row["total/decode"])
+            print(json.dumps(row), flush=True)
+    for name, values in ratios.items():
+        values.sort()
+        print(f"{backbone} {name}: total/decode median {values[len(values) // 2]} (min {values[0]}, "
+              f"max {values[-1]}) over {len(values)} clips")
 
 
 def run_long(frames: int, threads: int | None, backbone: str) -> None:
@@ -106,6 +135,8 @@ def main(argv=None) -> None:
                         help="torch threads (default: torch's own, every core)")
     parser.add_argument("--backbone", default="resnext50_32x4d", help="e.g. efficientnet_lite0")
     parser.add_argument("--height", type=int, help="every sample clip of this height (e.g. 1080)")
+    parser.add_argument("--baseline", action="store_true",
+                        help="also time each clip with the full MTCNN pyramid and a channels-first backbone")
     parser.add_argument("--long", action="store_true", help="compare peak RSS of a 10-min and a 10-s clip")
     args = parser.parse_args(argv)
 
@@ -116,7 +147,7 @@ def main(argv=None) -> None:
     if args.long:
         run_long(args.frames, args.threads, args.backbone)
     else:
-        run_clips(args.clips or default_clips(args.height), args.frames, args.backbone)
+        run_clips(args.clips or default_clips(args.height), args.frames, args.backbone, args.baseline)
 
 
 if __name__ == "__main__":

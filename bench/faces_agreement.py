@@ -1,20 +1,25 @@
-"""How much MTCNN's face boxes change when frames are downscaled further than the 640 px default.
+"""How much MTCNN's face boxes change when frames are downscaled further than the 640 px default, or
+when the pyramid's finest level runs only as a fallback (the served default).
 
     nice -n 19 .venv/bin/python bench/faces_agreement.py                # 3 clips per height (480p/720p/1080p)
     nice -n 19 .venv/bin/python bench/faces_agreement.py --clips 6      # 6 clips per height
     nice -n 19 .venv/bin/python bench/faces_agreement.py --all          # all clips of the shared sample
     nice -n 19 .venv/bin/python bench/faces_agreement.py CLIP ...       # your own clips
     nice -n 19 .venv/bin/python bench/faces_agreement.py --variants 600,560,480-torch-area
+    nice -n 19 .venv/bin/python bench/faces_agreement.py --all --variants 640-fallback
 
 Clips come from ../shared/data/ffpp-sample (manifest.csv), picked evenly over the manifest's rows of
 each height so the methods are mixed. 20 frames spread over each clip are decoded once; each variant
 then detects on the same frames:
 
-- `640` (reference): `FaceDetector.detect(frames, 640)`, OpenCV INTER_AREA downscale, as served today.
-- `480`, `400`, `320`: `FaceDetector.detect(frames, max_side)`.
+- `640` (reference): `FaceDetector(finest_level="always").detect(frames, 640)`, OpenCV INTER_AREA
+  downscale, MTCNN's whole pyramid on every frame (facenet-pytorch's own boxes).
+- `480`, `400`, `320`: the same at a smaller `max_side`.
 - `640-torch-area` (any `N-torch-area` with `--variants`): the 640 size reached as a GPU host reaches
   it, `FaceDetector(downscale_on_device=True)` (`ml.faces.downscale_on`: torch's area interpolation,
   rounded half up), here on the CPU.
+- `640-fallback` (any `N-fallback`): the served default, `FaceDetector()`, whose pyramid's finest
+  level runs only on frames where the coarser levels found no face (`FaceSettings.finest_level`).
 
 Per clip and variant one JSON line: reference faces; recall of them (a reference box is matched by a
 variant box of IoU >= 0.5, greedily by IoU); main-face recall (only the largest reference face of each
@@ -47,7 +52,8 @@ SAMPLE = REPO.parent / "shared" / "data" / "ffpp-sample"
 sys.path.insert(0, str(REPO))
 
 REFERENCE = "640"
-VARIANTS = ["480", "400", "320", "640-torch-area"]
+VARIANTS = ["480", "400", "320", "640-torch-area", "640-fallback"]
+KINDS = ("torch-area", "fallback")  # what may follow a variant's size
 MATCH_IOU = 0.5
 
 
@@ -88,7 +94,7 @@ def match(ref_boxes, var_boxes) -> list[tuple[int, int, float]]:
 def run_variant(detectors, frames, variant: str) -> tuple[list[list[tuple]], float]:
     """(boxes per frame, seconds) for one variant on the clip's frames."""
     size, _, how = variant.partition("-")
-    fd = detectors["torch-area" if how else "opencv"]
+    fd = detectors[how or "opencv"]
     start = time.perf_counter()
     boxes = [[d.box for d in dets] for dets in fd.detect(frames, int(size))]
     return boxes, time.perf_counter() - start
@@ -213,12 +219,13 @@ def main(argv=None) -> None:
     parser.add_argument("--frames", type=int, default=20)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--variants", default=",".join(VARIANTS),
-                        help="comma-separated detection sizes to compare with 640, or N-torch-area")
+                        help="comma-separated detection sizes to compare with 640, or N-torch-area, N-fallback")
     args = parser.parse_args(argv)
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     for v in variants:
-        if not (v.isdigit() or (v.endswith("-torch-area") and v.split("-")[0].isdigit())):
-            parser.error(f"unknown variant {v!r}: use a size (480) or a size with -torch-area")
+        size, _, how = v.partition("-")
+        if not size.isdigit() or how not in ("", *KINDS):
+            parser.error(f"unknown variant {v!r}: use a size (480), or a size with -torch-area or -fallback")
 
     import torch
 
@@ -227,7 +234,9 @@ def main(argv=None) -> None:
 
     torch.set_num_threads(args.threads)
     paths = args.clips or sample_clips(None if args.all else args.per_height)
-    detectors = {"opencv": FaceDetector("cpu"), "torch-area": FaceDetector("cpu", downscale_on_device=True)}
+    detectors = {"opencv": FaceDetector("cpu", finest_level="always"),
+                 "torch-area": FaceDetector("cpu", downscale_on_device=True, finest_level="always"),
+                 "fallback": FaceDetector("cpu")}
     warm = [rgb for _, _, rgb in sample_frames(paths[0], 2, info=probe(paths[0]))]
     for variant in [REFERENCE, *variants]:  # first MTCNN calls allocate and tune
         run_variant(detectors, warm, variant)

@@ -11,7 +11,7 @@ from skimage import data
 from torch.nn.functional import interpolate
 
 from ml.faces import MTCNN_MIN_FACE
-from ml.mtcnn import MtcnnStages, _crops, summed_area_table
+from ml.mtcnn import MtcnnStages, _crops, pyramid, summed_area_table
 from ml.video import probe, sample_frames
 
 SAMPLE = Path(__file__).resolve().parents[2].parent / "shared/data/ffpp-sample"
@@ -96,7 +96,7 @@ def test_crops_equal_torchs_area_resize_of_each_box(stages):
     boxes = torch.cat([boxes, torch.ones(len(boxes), 1)], dim=1)
     image_inds = torch.tensor([0, 1, 0, 1, 0, 1])
     for size in (24, 48):
-        crops, kept, _ = _crops(imgs, summed_area_table(frames, torch.device("cpu")), boxes, image_inds, size)
+        crops, kept, _ = _crops(summed_area_table(frames, torch.device("cpu")), boxes, image_inds, size)
         assert len(kept) == len(boxes)
         for k, (x1, y1, x2, y2, _) in enumerate(boxes.trunc().int().tolist()):
             x1, y1, x2, y2 = max(x1, 1), max(y1, 1), min(x2, 160), min(y2, 90)
@@ -104,12 +104,25 @@ def test_crops_equal_torchs_area_resize_of_each_box(stages):
             torch.testing.assert_close(crops[k], ((want - 127.5) * 0.0078125)[0], atol=1e-5, rtol=0)
 
 
+@pytest.mark.parametrize("shape", [(360, 640), (480, 640), (101, 77)])
+def test_pyramid_levels_equal_torchs_area_resize_of_the_frame(stages, shape):
+    """Every level facenet would make (down to 12 px), on 8-bit frames and on the GPU path's floats."""
+    frames = np.random.default_rng(2).integers(0, 256, (2, *shape, 3), dtype=np.uint8)
+    imgs = torch.from_numpy(frames).permute(0, 3, 1, 2).float()
+    sizes = [(int(shape[0] * s + 1), int(shape[1] * s + 1)) for s in stages._scales(*shape)]
+    for source in (frames, torch.from_numpy(frames).float()):
+        levels = pyramid(summed_area_table(source, torch.device("cpu")), sizes)
+        assert [tuple(level.shape[2:]) for level in levels] == sizes
+        for level, size in zip(levels, sizes):
+            want = (interpolate(imgs, size=size, mode="area") - 127.5) * 0.0078125
+            assert level.is_contiguous(memory_format=torch.channels_last)
+            torch.testing.assert_close(level, want, atol=1e-6, rtol=0)  # a float32 ulp of the mean at most
+
+
 def test_a_box_wholly_outside_the_frame_is_dropped_not_a_crash():
     frames = np.zeros((1, 50, 50, 3), np.uint8)
-    imgs = torch.from_numpy(frames).permute(0, 3, 1, 2).float()
     boxes = torch.tensor([[60.0, 60.0, 80.0, 80.0, 0.9], [5.0, 5.0, 20.0, 20.0, 0.8]])
-    crops, kept, inds = _crops(imgs, summed_area_table(frames, torch.device("cpu")), boxes,
-                               torch.tensor([0, 0]), 24)
+    crops, kept, inds = _crops(summed_area_table(frames, torch.device("cpu")), boxes, torch.tensor([0, 0]), 24)
     assert crops.shape == (1, 3, 24, 24) and kept[:, 4].tolist() == pytest.approx([0.8]) and inds.tolist() == [0]
 
 
