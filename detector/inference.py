@@ -70,6 +70,7 @@ def run_pipeline(path, model_version, options, progress):
 
     engines = batch.shared_engines(detector, detect_batch=settings.DEEPTRACE_DETECT_BATCH,
                                    encode_batch=settings.DEEPTRACE_ENCODE_BATCH)
+    options = batch.alongside_others(options, settings.CELERY_WORKER_CONCURRENCY)
     return pipeline.analyze(path, detector, options, progress, engines.face_detector, engines.encode)
 
 

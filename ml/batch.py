@@ -18,7 +18,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ml.acceleration import available_cores
 from ml.errors import VideoError
@@ -82,6 +82,14 @@ def default_concurrency(device: str) -> int:
     return 2
 
 
+def alongside_others(options: AnalyzeOptions, concurrency: int) -> AnalyzeOptions:
+    """Options for one of `concurrency` analyses running at once: each video decoded on one thread
+    unless the caller chose (on 2 cores, batch x3: 1.37 clips/s against 1.32 with FFmpeg's threads)."""
+    if concurrency > 1 and not options.decode_threads:
+        return replace(options, decode_threads=1)
+    return options
+
+
 def analyze_videos(
     paths: Iterable,
     detector: Detector,
@@ -96,6 +104,7 @@ def analyze_videos(
     """
     concurrency = concurrency or default_concurrency(detector.device)
     engines = engines or shared_engines(detector)
+    options = alongside_others(options or AnalyzeOptions(), concurrency)
     pending = iter(paths)
     with ThreadPoolExecutor(concurrency, thread_name_prefix="analyze") as pool:
         window: deque = deque()

