@@ -8,7 +8,9 @@ integer sums in float64), where torch's `area` mode sums the same bins in float3
 float rounding and the boxes are MTCNN's own (tests/ml/test_mtcnn.py checks it on real frames).
 
 The networks also run in channels_last, which PReLU/max-pool favour on a CPU (P-net 1.7x faster).
-Everything else (pyramid, thresholds, NMS, box regression) is facenet's code, called as it is.
+The pyramid's levels come from the same table (`pyramid`), with the bins of torch's `area` mode that
+facenet's pyramid uses. Everything else (scales, thresholds, NMS, box regression) is facenet's code,
+called as it is.
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ class MtcnnStages:
     @torch.inference_mode()
     def detect(self, images, first_level: int = 0) -> tuple[list, list]:
         """`images`: (N, H, W, 3) uint8 or float RGB, as a numpy array or a tensor. `first_level` > 0
-        leaves out the pyramid's finest levels, and with them the smallest faces (`smallest_face`)."""
+        leaves out the pyramid's finest levels, and with them the smallest faces (level k's smallest
+        face is min_face_size / factor**k detection pixels: 20, then 28.2)."""
         table = summed_area_table(images, self.device)
         boxes, image_inds = self._propose(table, first_level)
         if len(boxes):
@@ -63,11 +66,6 @@ class MtcnnStages:
             scales.append(scale)
             scale, minl = scale * self.factor, minl * self.factor
         return scales
-
-    def smallest_face(self, first_level: int = 0) -> float:
-        """The smallest face, in detection pixels, that the pyramid from `first_level` on looks for:
-        P-net's 12-pixel window at that level's scale (20 at level 0, 28.2 at level 1, ...)."""
-        return self.min_face_size / self.factor**first_level
 
     def _propose(self, table: torch.Tensor, first_level: int = 0):
         """Stage 1: P-net over the pyramid, NMS per scale and then per image, boxes squared."""
@@ -157,7 +155,7 @@ def pyramid(table: torch.Tensor, sizes: list[tuple[int, int]]) -> list[torch.Ten
     return out
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=8)
 def _pyramid_plan(h: int, w: int, sizes: tuple, device: str):
     """For every pixel of every level, in order: the flat table rows of its bin's four corners, and
     its bin's pixel count. Frames of one video share a size, so this is built once per video size."""
@@ -169,7 +167,7 @@ def _pyramid_plan(h: int, w: int, sizes: tuple, device: str):
         for corner, (rows, cols) in zip(corners, [(rows1, cols1), (rows0, cols1), (rows1, cols0), (rows0, cols0)]):
             corner.append((rows * table_w + cols).reshape(-1))
         counts.append(((rows1 - rows0) * (cols1 - cols0)).reshape(-1))
-    return ([torch.cat(c).to(device) for c in corners],
+    return ([torch.cat(c).to(device=device, dtype=torch.int32) for c in corners],  # ~3 MB for 640x360
             torch.cat(counts).to(device=device, dtype=torch.float32))
 
 

@@ -114,8 +114,9 @@ def find_face_tracks(path, frames: int, sampling: str, face_detector: FaceDetect
         info = probe(path)
         check_duration(info, max_duration_s)
         report("probing", 1.0)
-    frames_in = sample_frames(path, frames, sampling, info, threads=decode_threads)
-    faces, sampled = _detect_faces(frames_in, frames, face_detector, detect_max_side, report, timings)
+    # closing(): the decoder is released as soon as detection stops, an error included.
+    with closing(sample_frames(path, frames, sampling, info, threads=decode_threads)) as decoded:
+        faces, sampled = _detect_faces(decoded, frames, face_detector, detect_max_side, report, timings)
     tracks = build_tracks(faces, (info.width, info.height))
     return FaceTracks(info, sampled, len(faces), _tracks_that_count(tracks, sampled))
 

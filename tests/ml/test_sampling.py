@@ -1,7 +1,9 @@
 import numpy as np
 import pytest
 
-from ml.video import frame_indices, sample_frames
+import cv2
+
+from ml.video import _open, frame_indices, sample_frames
 from tests import media
 
 
@@ -38,15 +40,51 @@ def test_it_samples_a_browser_recorded_webm(tmp_path):
 def test_one_decoding_thread_gives_the_same_frames_as_ffmpegs_own_choice(clips, tmp_path):
     # The batch path decodes each of several videos on one thread (ml.batch.alongside_others).
     clip = media.make_long_clip(tmp_path / "long.mp4", 12)  # several key frames, so threads have work
+    assert _open(clip, 1).get(cv2.CAP_PROP_N_THREADS) == 1
     default, single = (list(sample_frames(clip, 6, threads=t)) for t in (0, 1))
     assert [i for i, _, _ in single] == [i for i, _, _ in default]
     assert all(np.array_equal(a, b) for (_, _, a), (_, _, b) in zip(default, single))
 
 
+def test_analyze_hands_its_decoding_threads_to_the_decoder(clips, small_detector, face_detector, monkeypatch):
+    from ml import pipeline
+    from ml.results import AnalyzeOptions
+
+    asked = []
+
+    def recording(*args, threads=0, **kwargs):
+        asked.append(threads)
+        return sample_frames(*args, threads=threads, **kwargs)
+
+    monkeypatch.setattr(pipeline, "sample_frames", recording)
+    pipeline.analyze(clips["face"], small_detector, AnalyzeOptions(frames=4, decode_threads=1),
+                     face_detector=face_detector)
+    assert asked == [1]
+
+
+def test_the_decoder_is_released_when_detection_fails(clips, monkeypatch):
+    from ml import pipeline, video
+    from ml.faces import FaceDetector
+
+    class Failing(FaceDetector):
+        def detect_prepared(self, *args, **kwargs):
+            raise RuntimeError("detection failed")
+
+    opened = []
+    real_open = video._open
+    monkeypatch.setattr(video, "_open", lambda *args: opened.append(real_open(*args)) or opened[-1])
+    with pytest.raises(RuntimeError) as failure:
+        pipeline.find_face_tracks(clips["face"], 6, "spread", Failing("cpu"))
+    assert failure.value is not None  # the traceback (and every frame it holds) is still alive here
+    assert not opened[-1].isOpened()
+
+
 def test_analyses_running_alongside_others_decode_on_one_thread_unless_told():
+    from ml.acceleration import available_cores
     from ml.batch import alongside_others
     from ml.results import AnalyzeOptions
 
-    assert alongside_others(AnalyzeOptions(), 3).decode_threads == 1
+    assert alongside_others(AnalyzeOptions(), available_cores() + 1).decode_threads == 1
+    assert alongside_others(AnalyzeOptions(), 2).decode_threads == max(1, available_cores() // 2)
     assert alongside_others(AnalyzeOptions(decode_threads=2), 3).decode_threads == 2
     assert alongside_others(AnalyzeOptions(), 1).decode_threads == 0  # alone: FFmpeg's threads help
