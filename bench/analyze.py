@@ -15,7 +15,6 @@ process.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import resource
 import subprocess
@@ -25,20 +24,17 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO.parent / "shared" / "data" / "ffpp-sample"
 sys.path.insert(0, str(REPO))
+
+from sample import clips_by_height  # bench/, beside this script
 
 
 def default_clips(height: int | None = None) -> list[Path]:
     """One shared-sample clip per resolution (480p, 720p, 1080p), or every clip of `height`."""
-    with (SAMPLE / "manifest.csv").open() as f:
-        rows = list(csv.DictReader(f))
+    groups = clips_by_height()
     if height:
-        return [SAMPLE / row["file"] for row in rows if int(row["height"]) == height]
-    first = {}
-    for row in rows:
-        first.setdefault(int(row["height"]), SAMPLE / row["file"])
-    return [first[h] for h in sorted(first)]
+        return groups.get(height, [])
+    return [clips[0] for clips in groups.values()]
 
 
 def peak_rss_mb() -> float:

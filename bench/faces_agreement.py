@@ -40,7 +40,6 @@ agreement, not speed, is the point of this script.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import time
@@ -48,8 +47,9 @@ from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO.parent / "shared" / "data" / "ffpp-sample"
 sys.path.insert(0, str(REPO))
+
+from sample import clips_by_height  # bench/, beside this script
 
 REFERENCE = "640"
 VARIANTS = ["480", "400", "320", "640-torch-area", "640-fallback"]
@@ -59,17 +59,11 @@ MATCH_IOU = 0.5
 
 def sample_clips(per_height: int | None) -> list[Path]:
     """`per_height` clips of each height, evenly over the manifest's rows of that height; None: all."""
-    with (SAMPLE / "manifest.csv").open() as f:
-        rows = list(csv.DictReader(f))
-    by_height: dict[int, list[dict]] = defaultdict(list)
-    for row in rows:
-        by_height[int(row["height"])].append(row)
     clips = []
-    for height in sorted(by_height):
-        group = by_height[height]
+    for group in clips_by_height().values():
         n = len(group) if per_height is None else min(per_height, len(group))
         picks = sorted({int((i + 0.5) * len(group) / n) for i in range(n)}) if n else []
-        clips.extend(SAMPLE / group[i]["file"] for i in picks)
+        clips.extend(group[i] for i in picks)
     return clips
 
 

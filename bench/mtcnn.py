@@ -11,7 +11,6 @@ frames/s for each, per resolution and overall, the speed-up, and how many images
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import time
@@ -21,23 +20,21 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO.parent / "shared" / "data" / "ffpp-sample"
 sys.path.insert(0, str(REPO))
+
+from sample import sample_rows  # bench/, beside this script
 
 
 def batches(every: int, frames: int, batch: int, face_detector):
     """(height, batch of MTCNN input frames) from every `every`-th sample clip."""
     from ml.video import probe, sample_frames
 
-    with (SAMPLE / "manifest.csv").open() as f:
-        rows = list(csv.DictReader(f))[::every]
-    for row in rows:
-        path = SAMPLE / row["file"]
+    for path, height in sample_rows()[::every]:
         rgb = [r for _, _, r in sample_frames(path, frames, info=probe(path))]
         scale = face_detector.scale_for(rgb[0].shape)
         prepared = np.stack([face_detector.prepare(r, scale) for r in rgb])
         for start in range(0, len(prepared), batch):
-            yield int(row["height"]), prepared[start : start + batch]
+            yield height, prepared[start : start + batch]
 
 
 def compare(expected, got) -> tuple[int, float, float]:

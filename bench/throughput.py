@@ -17,7 +17,6 @@ time taken over the decode-only time.
 from __future__ import annotations
 
 import argparse
-import csv
 import itertools
 import json
 import resource
@@ -28,18 +27,14 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO.parent / "shared" / "data" / "ffpp-sample"
 sys.path.insert(0, str(REPO))
+
+from sample import clips_by_height  # bench/, beside this script
 
 
 def sample_clips(n: int) -> list[Path]:
     """n clips, alternating between the sample's resolutions so every size is in the mix."""
-    with (SAMPLE / "manifest.csv").open() as f:
-        rows = list(csv.DictReader(f))
-    by_height: dict[int, list[Path]] = {}
-    for row in rows:
-        by_height.setdefault(int(row["height"]), []).append(SAMPLE / row["file"])
-    mixed = [p for group in itertools.zip_longest(*by_height.values()) for p in group if p is not None]
+    mixed = [p for group in itertools.zip_longest(*clips_by_height().values()) for p in group if p is not None]
     return list(itertools.islice(itertools.cycle(mixed), n))
 
 
