@@ -68,10 +68,18 @@ def run_pipeline(path, model_version, options, progress):
     # calls are merged into shared batches, which keeps a GPU busy (ml/batch.py).
     from ml import batch
 
-    engines = batch.shared_engines(detector, detect_batch=settings.DEEPTRACE_DETECT_BATCH,
-                                   encode_batch=settings.DEEPTRACE_ENCODE_BATCH)
+    engines = shared_engines(detector)
     options = batch.alongside_others(options, settings.CELERY_WORKER_CONCURRENCY)
     return pipeline.analyze(path, detector, options, progress, engines.face_detector, engines.encode)
+
+
+def shared_engines(detector):
+    """The process's shared MTCNN and backbone batchers, sized by DEEPTRACE_DETECT_BATCH/ENCODE_BATCH
+    (the worker's and `analyze_many`'s alike)."""
+    from ml import batch
+
+    return batch.shared_engines(detector, detect_batch=settings.DEEPTRACE_DETECT_BATCH,
+                                encode_batch=settings.DEEPTRACE_ENCODE_BATCH)
 
 
 def shares_batches():

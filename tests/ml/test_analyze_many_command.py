@@ -65,3 +65,12 @@ def test_clear_messages_for_what_cannot_be_analysed(tmp_path, active_model):
 def test_without_a_model_it_says_how_to_get_one(folder):
     with pytest.raises(CommandError, match="No active model"):
         run(str(folder))
+
+
+def test_the_shared_batches_are_sized_as_the_worker_sizes_them(folder, active_model, settings):
+    from ml import batch
+
+    settings.DEEPTRACE_DETECT_BATCH, settings.DEEPTRACE_ENCODE_BATCH = 3, 48
+    run(str(folder), "--frames", "4")
+    (engines,) = batch._engines.values()
+    assert (engines.face_detector.batcher.max_items, engines.encode.batcher.max_items) == (3, 48)

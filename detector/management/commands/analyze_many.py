@@ -8,6 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from detector import inference
 from detector.management.detectors import detector_for_command
 from ml.results import AnalyzeOptions
 
@@ -39,7 +40,8 @@ class Command(BaseCommand):
         opts = AnalyzeOptions(frames=frames, threshold=threshold, uncertain_band=band,
                               max_duration_s=settings.DEEPTRACE_MAX_DURATION_S)
         rows, started = [], time.perf_counter()
-        for outcome in analyze_videos(paths, detector, opts, concurrency=concurrency):
+        engines = inference.shared_engines(detector)
+        for outcome in analyze_videos(paths, detector, opts, concurrency=concurrency, engines=engines):
             row = outcome_row(outcome)
             rows.append(row)
             self.stdout.write(_line(row))
