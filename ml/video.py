@@ -25,6 +25,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ml import sparse_decode
 from ml.errors import NoVideoStream, TruncatedVideo, UnreadableVideo, VideoTooLong
 from ml.results import VideoInfo
 
@@ -97,18 +98,27 @@ def sample_frames(
     info = info or probe(path)
     wanted = frame_indices(info.frame_count or 0, n, mode)
     decoded = 0
-    cap = _open(path, threads)
-    try:
-        for frame in _grab_frames(cap, wanted, info.fps):
-            decoded += 1
-            yield frame
-    finally:
-        cap.release()
+    for frame in _decoded_frames(path, wanted, info, threads):
+        decoded += 1
+        yield frame
     if decoded < len(wanted) and decoded < MIN_DECODED_FRACTION * len(wanted):
         raise TruncatedVideo(
             f"The video stops early: only {decoded} of the {len(wanted)} frames we needed could be "
             "decoded. The file may be incomplete or damaged; please upload it again."
         )
+
+
+def _decoded_frames(path, wanted: list[int], info: VideoInfo, threads: int) -> Iterator[Frame]:
+    """The wanted frames, from the decoder that skips unneeded frames where it applies, else OpenCV's."""
+    skipping = sparse_decode.plan(path) if wanted else None
+    if skipping is not None:
+        yield from sparse_decode.frames(skipping, wanted, info.fps, info.rotation, threads)
+        return
+    cap = _open(path, threads)
+    try:
+        yield from _grab_frames(cap, wanted, info.fps)
+    finally:
+        cap.release()
 
 
 def _grab_frames(cap: cv2.VideoCapture, wanted: list[int], fps: float) -> Iterator[Frame]:

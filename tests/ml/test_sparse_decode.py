@@ -1,0 +1,141 @@
+"""The skipping decoder (ml/sparse_decode.py) gives exactly the frames OpenCV's full pass gives:
+same indices, timestamps and pixels, for every kind of clip it takes, while decoding fewer frames."""
+
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from ml import sparse_decode, video
+from ml.video import frame_indices, probe, sample_frames
+from tests import media
+from tests.ml.test_ffpp_sample import SAMPLE, _three_clips
+
+needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs the ffmpeg program to encode")
+
+
+def opencv_frames(path, wanted, info):
+    cap = video._open(path)
+    try:
+        return list(video._grab_frames(cap, wanted, info.fps))
+    finally:
+        cap.release()
+
+
+def assert_same_frames(path, n=7, mode="spread", threads=0, complete=True):
+    info = probe(path)
+    wanted = frame_indices(info.frame_count, n, mode)
+    plan = sparse_decode.plan(path)
+    assert plan is not None, "the skipping decoder should take this clip"
+    got = list(sparse_decode.frames(plan, wanted, info.fps, info.rotation, threads))
+    want = opencv_frames(path, wanted, info)
+    assert [i for i, _, _ in got] == [i for i, _, _ in want]
+    if complete:
+        assert [i for i, _, _ in got] == wanted
+    assert [t for _, t, _ in got] == pytest.approx([t for _, t, _ in want], abs=1e-6)
+    for (i, _, a), (_, _, b) in zip(got, want):
+        assert a.shape == b.shape and a.dtype == b.dtype == np.uint8
+        assert np.array_equal(a, b), f"frame {i} differs"
+    return got
+
+
+def ffmpeg(*args):
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *map(str, args)], check=True)
+
+
+@pytest.fixture(scope="module")
+def x264(clips, tmp_path_factory):
+    """The face clip re-encoded the way cameras and FF++ encode: H.264 with B-frames in a pyramid."""
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("needs the ffmpeg program to encode")
+    root = tmp_path_factory.mktemp("x264")
+    source = media.make_face_clip(root / "source.mp4", seconds=6, fps=25)
+    out = root / "bframes.mp4"
+    ffmpeg("-i", source, "-c:v", "libx264", "-bf", 3, "-b_strategy", 0, "-g", 60, "-pix_fmt", "yuv420p", out)
+    return out
+
+
+def test_mpeg4_clips_as_opencv_writes_them(clips):
+    assert_same_frames(clips["face"])
+    assert_same_frames(clips["two_faces"], n=20)
+
+
+def test_h264_with_b_frames_spread_first_and_on_one_thread(x264):
+    assert_same_frames(x264, n=20)
+    assert_same_frames(x264, n=20, threads=1)
+    assert_same_frames(x264, n=9, mode="first")
+
+
+def test_it_decodes_fewer_frames_than_the_full_pass(x264, monkeypatch):
+    decoded = []
+    real = sparse_decode._decoded
+
+    def counting(codec, packet):
+        frames = real(codec, packet)
+        decoded.extend(frames)
+        return frames
+
+    monkeypatch.setattr(sparse_decode, "_decoded", counting)
+    info = probe(x264)
+    wanted = frame_indices(info.frame_count, 10)
+    list(sparse_decode.frames(sparse_decode.plan(x264), wanted, info.fps))
+    assert len(decoded) < 0.8 * (wanted[-1] + 1)
+
+
+@needs_ffmpeg
+@pytest.mark.parametrize("pix_fmt", ["yuvj420p", "yuv444p", "yuv422p"])
+def test_other_pixel_formats_phones_and_studios_use(clips, tmp_path, pix_fmt):
+    out = tmp_path / f"{pix_fmt}.mp4"
+    ffmpeg("-i", clips["face"], "-c:v", "libx264", "-bf", 2, "-pix_fmt", pix_fmt, out)
+    assert_same_frames(out, n=8)
+
+
+@needs_ffmpeg
+@pytest.mark.parametrize("degrees", [90, 180, 270])
+def test_rotated_phone_clips_come_out_upright_like_opencvs(clips, tmp_path, degrees):
+    out = tmp_path / f"rotated{degrees}.mp4"
+    ffmpeg("-i", clips["face"], "-c", "copy", "-metadata:s:v:0", f"rotate={degrees}", out)
+    assert probe(out).rotation % 360 in {90, 180, 270}
+    assert_same_frames(out, n=5)
+
+
+@needs_ffmpeg
+def test_a_cut_with_an_edit_list_counts_only_the_shown_frames(x264, tmp_path):
+    # A stream copy that starts between key frames keeps the earlier frames but marks them discarded.
+    out = tmp_path / "cut.mp4"
+    ffmpeg("-ss", 1.3, "-i", x264, "-c", "copy", out)
+    # The header counts the discarded frames too, so the last wanted ones lie past the end for both.
+    got = assert_same_frames(out, n=10, complete=False)
+    assert len(got) >= 8
+
+
+@pytest.mark.skipif(not media.can_write_webm(), reason="needs OpenCV's VP8 writer and the ffmpeg program")
+def test_a_browser_recorded_webm(tmp_path):
+    clip = media.make_webm_clip(tmp_path / "recorded.webm", seconds=2.0, fps=10)
+    assert_same_frames(clip, n=4)
+
+
+def test_a_truncated_clip_yields_what_decodes_then_stops(x264, tmp_path):
+    cut = media.make_truncated_copy(x264, tmp_path / "cut.mp4", keep_fraction=0.6)
+    plan = sparse_decode.plan(cut)
+    if plan is None:  # the index is at the end: not even OpenCV opens it
+        return
+    info = probe(x264)
+    got = [i for i, _, _ in sparse_decode.frames(plan, frame_indices(info.frame_count, 10), info.fps)]
+    assert got == sorted(got) and len(got) < 10
+
+
+def test_unreadable_input_is_left_to_opencv(clips, tmp_path):
+    assert sparse_decode.plan(clips["text"]) is None
+    assert sparse_decode.plan(tmp_path / "missing.mp4") is None
+
+
+def test_sample_frames_uses_it_and_still_reports_a_truncated_video(clips):
+    with pytest.raises(video.TruncatedVideo):
+        list(sample_frames(clips["truncated"], 10))
+
+
+@pytest.mark.parametrize("row", _three_clips() if SAMPLE.is_dir() else [], ids=lambda r: f"{r['height']}p")
+def test_real_clips_of_the_shared_sample_at_every_size(row):
+    assert_same_frames(SAMPLE / row["file"], n=20)
