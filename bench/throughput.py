@@ -2,13 +2,15 @@
 
     .venv/bin/python bench/throughput.py [--clips 24] [--frames 20] [--concurrency 2 3] [--device cpu]
                                          [--model CHECKPOINT | --backbone efficientnet_lite0]
-    # the issue's GPU target: --clips 200 --device cuda --concurrency 16
+                                         [--workers processes threads]
+    # the issue's GPU target: --clips 200 --device cuda --concurrency 16 --workers threads
 
 Clips are taken from the shared sample, mixing its 480p, 720p and 1080p clips (cycled when more are
 asked for than it has). Each mode runs over the same clips after one warm-up analysis:
 - decode only: `sample_frames` of the same 20 frames per clip, one clip at a time: the floor;
 - one at a time: `ml.pipeline.analyze` per clip, in turn (what a prefork worker does);
-- batch: `ml.batch.analyze_videos` with each --concurrency value.
+- batch: `ml.batch.analyze_videos` with each --concurrency value and each --workers kind (threads
+  sharing MTCNN and backbone batches; processes with one torch thread each, the CPU default).
 It prints a JSON line per mode (clips/s, frames/s, the share of the CPU cores kept busy, GPU
 utilisation when there is a GPU) and the ratios: batch clips/s over one-at-a-time clips/s, and the
 time taken over the decode-only time.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -72,13 +75,19 @@ class GpuUtilisation:
 
 
 def cpu_seconds() -> float:
-    """CPU time of this process, every thread (decoder threads included)."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """CPU time of this process, every thread (decoder threads included), and of its worker processes:
+    the whole machine's busy time where /proc/stat tells it (run the bench on an otherwise idle host)."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + fields[4]  # idle + iowait, in clock ticks
+        return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
 
 
 def timed(mode: str, clips: list[Path], frames: int, device: str, run) -> dict:
-    """One mode's row. cpu_util_percent is the share of the process's cores kept busy: where one at a
+    """One mode's row. cpu_util_percent is the share of the cores kept busy: where one at a
     time is already near 100 %, no scheduling of the same work can raise clips/s by more than its
     inverse, and only less work per clip can."""
     from ml.acceleration import available_cores
@@ -105,11 +114,11 @@ def one_at_a_time(clips, detector, options) -> int:
     return sum(analyze(c, detector, options).frames_sampled for c in clips)
 
 
-def batched(clips, detector, options, concurrency) -> int:
+def batched(clips, detector, options, concurrency, pool=None) -> int:
     from ml.batch import analyze_videos
 
-    return sum(o.result.frames_sampled for o in analyze_videos(clips, detector, options, concurrency=concurrency)
-               if o.result)
+    return sum(o.result.frames_sampled for o in analyze_videos(clips, detector, options, concurrency=concurrency,
+                                                               workers="threads", pool=pool) if o.result)
 
 
 def load_detector(args):
@@ -129,6 +138,7 @@ def main(argv=None) -> None:
     parser.add_argument("--clips", type=int, default=24)
     parser.add_argument("--frames", type=int, default=20)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[2])
+    parser.add_argument("--workers", nargs="+", choices=("processes", "threads"), default=["processes", "threads"])
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     parser.add_argument("--model", help="a checkpoint (default: a random detector of --backbone)")
     parser.add_argument("--backbone", default="efficientnet_lite0", help="the default recipe's backbone")
@@ -161,9 +171,20 @@ def main(argv=None) -> None:
     if not args.skip_one_at_a_time:
         rows.append(timed("one at a time", clips, args.frames, args.device,
                           lambda: one_at_a_time(clips, detector, options)))
-    for c in args.concurrency:
-        rows.append(timed(f"batch x{c}", clips, args.frames, args.device,
-                          lambda c=c: batched(clips, detector, options, c)))
+    for workers in args.workers:
+        for c in args.concurrency:
+            pool = None
+            if workers == "processes":  # started and warmed before the clock, as a long-lived worker is
+                from ml.process_pool import WorkerPool
+
+                pool = WorkerPool(detector, c)
+                started = time.perf_counter()
+                batched(clips[:c], detector, options, c, pool)
+                print(f"{c} worker processes started and warmed in {time.perf_counter() - started:.1f} s")
+            rows.append(timed(f"batch {workers} x{c}", clips, args.frames, args.device,
+                              lambda c=c, p=pool: batched(clips, detector, options, c, p)))
+            if pool:
+                pool.close()
     decode_s = rows[0]["seconds"]
     single = next((r for r in rows if r["mode"] == "one at a time"), None)
     for row in rows:

@@ -27,5 +27,11 @@ class VideoTooLong(VideoError):
     code = "video_too_long"
 
 
+class AnalysisCrashed(VideoError):
+    """The process analysing the video died (killed, out of memory, a crash in a decoder) more than once."""
+
+    code = "analysis_crashed"
+
+
 class CheckpointError(Exception):
     """A checkpoint is missing, corrupt or of a format this code cannot rebuild."""

@@ -71,6 +71,6 @@ def test_the_shared_batches_are_sized_as_the_worker_sizes_them(folder, active_mo
     from ml import batch
 
     settings.DEEPTRACE_DETECT_BATCH, settings.DEEPTRACE_ENCODE_BATCH = 3, 48
-    run(str(folder), "--frames", "4")
+    run(str(folder), "--frames", "4", "--workers", "threads")
     (engines,) = batch._engines.values()
     assert (engines.face_detector.batcher.max_items, engines.encode.batcher.max_items) == (3, 48)

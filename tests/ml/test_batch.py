@@ -1,9 +1,15 @@
 """The batch path (ml/batch.py): many videos at once, each with the result `analyze` gives it alone."""
 
+import multiprocessing
+import os
+import signal
+import threading
+import time
+
 import pytest
 
 from ml.batch import Engines, analyze_videos
-from ml.errors import VideoError
+from ml.errors import AnalysisCrashed, VideoError
 from ml.faces import FaceDetector
 from ml.microbatch import BatchedEncoder, BatchedFaceDetector
 from ml.pipeline import analyze
@@ -72,8 +78,9 @@ def test_each_video_gets_what_analyze_gives_it_alone(videos, small_detector, fac
     assert batcher.items / batcher.batches > FaceDetector("cpu").batch_size
 
 
-def test_a_broken_video_fails_alone_with_its_reason(videos, small_detector):
-    outcomes = {o.path: o for o in analyze_videos(videos, small_detector, OPTIONS, concurrency=2)}
+@pytest.mark.parametrize("workers", ["threads", "processes"])
+def test_a_broken_video_fails_alone_with_its_reason(videos, small_detector, workers):
+    outcomes = {o.path: o for o in analyze_videos(videos, small_detector, OPTIONS, concurrency=2, workers=workers)}
     assert "stops early" in str(outcomes[str(videos[4])].error) or "incomplete" in str(outcomes[str(videos[4])].error)
     assert "not a video" in str(outcomes[str(videos[6])].error)
     assert outcomes[str(videos[0])].result.faces_found == 8 and outcomes[str(videos[0])].seconds > 0
@@ -83,9 +90,59 @@ def test_a_long_list_keeps_only_a_few_videos_in_flight(clips, small_detector, mo
     import ml.batch
 
     started = []
-    real = ml.batch._analyze_one
-    monkeypatch.setattr(ml.batch, "_analyze_one", lambda path, *a: started.append(path) or real(path, *a))
-    outcomes = analyze_videos([clips["no_face"]] * 50, small_detector, AnalyzeOptions(frames=2), concurrency=2)
+    real = ml.batch.analyze_one
+    monkeypatch.setattr(ml.batch, "analyze_one", lambda path, *a: started.append(path) or real(path, *a))
+    outcomes = analyze_videos([clips["no_face"]] * 50, small_detector, AnalyzeOptions(frames=2), concurrency=2,
+                              workers="threads")
     next(outcomes)
     assert len(started) <= 5  # 2 x concurrency in the window, plus the one submitted after the first result
     assert sum(1 for _ in outcomes) == 49
+
+
+def test_on_a_cpu_worker_processes_give_each_video_what_analyze_gives_it_alone(videos, small_detector,
+                                                                                face_detector):
+    expected = [alone(v, small_detector, face_detector) for v in videos]
+    outcomes = list(analyze_videos(videos, small_detector, OPTIONS, concurrency=2))  # processes: the CPU default
+    assert [o.path for o in outcomes] == [str(v) for v in videos]
+    for want, outcome in zip(expected, outcomes):
+        assert_same(want, outcome)
+
+
+class Killer(threading.Thread):
+    """Kills each new worker process of this test process, `times` times, as the OOM killer would."""
+
+    def __init__(self, times: int):
+        super().__init__(daemon=True)
+        self.times, self.killed = times, []
+        self.earlier = {c.pid for c in multiprocessing.active_children()}  # other tests' pools, winding down
+
+    def run(self):
+        deadline = time.monotonic() + 60
+        while len(self.killed) < self.times and time.monotonic() < deadline:
+            for child in multiprocessing.active_children():
+                if child.pid and child.pid not in self.killed and child.pid not in self.earlier:
+                    os.kill(child.pid, signal.SIGKILL)
+                    self.killed.append(child.pid)
+                    break
+            time.sleep(0.02)
+
+
+def test_a_killed_worker_process_costs_no_video(clips, small_detector):
+    killer = Killer(times=1)
+    killer.start()
+    outcomes = list(analyze_videos([clips["face"], clips["two_faces"], clips["face"]], small_detector, OPTIONS,
+                                   concurrency=1, workers="processes"))
+    killer.join()
+    assert len(killer.killed) == 1
+    assert [o.result.faces_found for o in outcomes] == [8, 16, 8]
+
+
+def test_a_video_in_flight_at_two_worker_deaths_fails_with_a_reason_and_the_rest_go_on(clips, small_detector):
+    killer = Killer(times=2)
+    killer.start()
+    videos = [clips["face"], clips["two_faces"], clips["face"], clips["no_face"]]
+    outcomes = list(analyze_videos(videos, small_detector, OPTIONS, concurrency=1, workers="processes"))
+    killer.join()
+    assert [o.path for o in outcomes] == [str(v) for v in videos]
+    assert isinstance(outcomes[0].error, AnalysisCrashed) and "stopped unexpectedly" in str(outcomes[0].error)
+    assert outcomes[-1].result is not None and outcomes[-1].result.faces_found == 0

@@ -26,12 +26,15 @@ class Command(BaseCommand):
         parser.add_argument("--frames", type=int, default=settings.DEEPTRACE_DEFAULT_FRAMES)
         parser.add_argument("--model", help="checkpoint path (default: the active model version)")
         parser.add_argument("--concurrency", type=int, default=None,
-                            help="videos in flight (default: 2 on a CPU, up to 16 on a GPU)")
+                            help="videos in flight (default: one per core on a CPU, up to 16 on a GPU)")
+        parser.add_argument("--workers", choices=("threads", "processes"), default=None,
+                            help="threads sharing MTCNN and backbone batches (the default beside a GPU) or "
+                                 "worker processes with one core each (the default on a CPU)")
         parser.add_argument("--limit", type=int, default=None, help="only the first N videos")
         parser.add_argument("--output", help="write one row per video to this .csv or .jsonl file")
 
-    def handle(self, source, frames, model=None, concurrency=None, limit=None, output=None, **options):
-        from ml.batch import analyze_videos
+    def handle(self, source, frames, model=None, concurrency=None, workers=None, limit=None, output=None, **options):
+        from ml.batch import analyze_videos, default_workers
 
         paths = video_paths(Path(source))[:limit]
         if not paths:
@@ -40,8 +43,10 @@ class Command(BaseCommand):
         opts = AnalyzeOptions(frames=frames, threshold=threshold, uncertain_band=band,
                               max_duration_s=settings.DEEPTRACE_MAX_DURATION_S)
         rows, started = [], time.perf_counter()
-        engines = inference.shared_engines(detector)
-        for outcome in analyze_videos(paths, detector, opts, concurrency=concurrency, engines=engines):
+        workers = workers or default_workers(detector.device)
+        engines = inference.shared_engines(detector) if workers == "threads" else None
+        for outcome in analyze_videos(paths, detector, opts, concurrency=concurrency, engines=engines,
+                                      workers=workers):
             row = outcome_row(outcome)
             rows.append(row)
             self.stdout.write(_line(row))
