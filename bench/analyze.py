@@ -117,12 +117,12 @@ def run_clips(paths: list[Path], frames: int, backbone: str, baseline: bool = Fa
     ratios: dict[tuple, list[float]] = {}
     for path in paths:
         for row in bench_clip(path, setups, frames):
-            for baseline in ("decode", "full_decode"):
-                ratios.setdefault((row["setup"], baseline), []).append(row[f"total/{baseline}"])
+            for decoding in ("decode", "full_decode"):
+                ratios.setdefault((row["setup"], decoding), []).append(row[f"total/{decoding}"])
             print(json.dumps(row), flush=True)
-    for (name, baseline), values in ratios.items():
+    for (name, decoding), values in ratios.items():
         values.sort()
-        print(f"{backbone} {name}: total/{baseline} median {values[len(values) // 2]} (min {values[0]}, "
+        print(f"{backbone} {name}: total/{decoding} median {values[len(values) // 2]} (min {values[0]}, "
               f"max {values[-1]}) over {len(values)} clips")
 
 

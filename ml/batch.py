@@ -130,13 +130,13 @@ def analyze_videos(
     engines = engines or shared_engines(detector)
     options = alongside_others(options or AnalyzeOptions(), concurrency)
     pending = iter(paths)
-    with ThreadPoolExecutor(concurrency, thread_name_prefix="analyze") as pool:
+    with ThreadPoolExecutor(concurrency, thread_name_prefix="analyze") as threads:
         window: deque = deque()
 
         def submit_next() -> None:
             path = next(pending, None)
             if path is not None:
-                window.append(pool.submit(analyze_one, path, detector, options, engines))
+                window.append(threads.submit(analyze_one, path, detector, options, engines))
 
         for _ in range(2 * concurrency):
             submit_next()

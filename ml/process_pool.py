@@ -50,7 +50,7 @@ class DetectorParts:
     sha256: str
 
     @classmethod
-    def of(cls, detector: Detector) -> "DetectorParts":
+    def of(cls, detector: Detector) -> DetectorParts:
         # A compiled backbone (DEEPTRACE_COMPILE) names its weights "_orig_mod.*"; the worker's is not compiled.
         state = {k.replace("_orig_mod.", ""): v.detach().cpu() for k, v in detector.model.state_dict().items()}
         return cls(detector.config, state, detector.preprocessing, detector.threshold, detector.uncertain_band,
@@ -73,7 +73,7 @@ class WorkerPool:
         self._parts = DetectorParts.of(detector)
         self._executor = self._start()
 
-    def __enter__(self) -> "WorkerPool":
+    def __enter__(self) -> WorkerPool:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -19,7 +19,6 @@ caller then uses OpenCV.
 
 from __future__ import annotations
 
-import bisect
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
