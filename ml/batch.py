@@ -16,30 +16,20 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from ml.acceleration import available_cores
-from ml.errors import VideoError
 from ml.faces import FaceDetector
 from ml.microbatch import BatchedEncoder, BatchedFaceDetector
-from ml.pipeline import analyze
+from ml.outcomes import VideoOutcome, analyze_one
 from ml.presets import face_settings_of
-from ml.results import AnalysisResult, AnalyzeOptions
+from ml.results import AnalyzeOptions
 from ml.weights import Detector
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class VideoOutcome:
-    path: str
-    result: AnalysisResult | None  # None when the video could not be analysed
-    error: VideoError | None
-    seconds: float  # from starting this video to its result, waits for shared batches included
 
 
 @dataclass
@@ -136,7 +126,8 @@ def analyze_videos(
         def submit_next() -> None:
             path = next(pending, None)
             if path is not None:
-                window.append(threads.submit(analyze_one, path, detector, options, engines))
+                window.append(threads.submit(analyze_one, path, detector, options, engines.face_detector,
+                                             engines.encode))
 
         for _ in range(2 * concurrency):
             submit_next()
@@ -144,15 +135,3 @@ def analyze_videos(
             outcome = window.popleft().result()
             submit_next()
             yield outcome
-
-
-def analyze_one(path, detector: Detector, options: AnalyzeOptions | None, engines: Engines | None = None
-                ) -> VideoOutcome:
-    """One video's outcome: its result, or the reason it could not be analysed."""
-    started = time.perf_counter()
-    try:
-        result = analyze(path, detector, options, face_detector=engines.face_detector if engines else None,
-                         encode=engines.encode if engines else None)
-        return VideoOutcome(str(path), result, None, time.perf_counter() - started)
-    except VideoError as error:
-        return VideoOutcome(str(path), None, error, time.perf_counter() - started)

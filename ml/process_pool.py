@@ -29,6 +29,7 @@ import torch
 from ml.acceleration import available_cores
 from ml.errors import AnalysisCrashed
 from ml.model import DeepfakeDetector, ModelConfig
+from ml.outcomes import VideoOutcome, analyze_one
 from ml.results import AnalyzeOptions
 from ml.weights import Detector
 
@@ -83,7 +84,7 @@ class WorkerPool:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     def analyze(self, paths: Iterable, options: AnalyzeOptions | None = None) -> Iterator:
-        """Yield a `ml.batch.VideoOutcome` per path, in order, with at most 2 x processes videos in flight."""
+        """Yield a VideoOutcome per path, in order, with at most 2 x processes videos in flight."""
         options = replace(options or AnalyzeOptions(), decode_threads=1)
         pending = enumerate(paths)
         deaths: dict[int, int] = {}  # position in `paths` -> worker deaths it was in flight for
@@ -137,15 +138,11 @@ def _start_worker(parts: DetectorParts) -> None:
     _detector = parts.build()
 
 
-def _analyze_here(path, options: AnalyzeOptions):
-    from ml.batch import analyze_one
-
+def _analyze_here(path, options: AnalyzeOptions) -> VideoOutcome:
     return analyze_one(path, _detector, options)
 
 
-def _crashed(path):
-    from ml.batch import VideoOutcome
-
+def _crashed(path) -> VideoOutcome:
     error = AnalysisCrashed("The analysis stopped unexpectedly twice on this video (the process running it "
                             "crashed or ran out of memory). Please try again; if it happens again, the file "
                             "may be damaged.")
