@@ -59,12 +59,8 @@ def full_decode_seconds(path: Path, frames: int) -> float:
 
     start = time.perf_counter()
     info = video.probe(path)
-    cap = video._open(path)
-    try:
-        for _ in video._grab_frames(cap, video.frame_indices(info.frame_count, frames), info.fps):
-            pass
-    finally:
-        cap.release()
+    for _ in video.grab_frames(path, video.frame_indices(info.frame_count, frames), info.fps):
+        pass
     return time.perf_counter() - start
 
 

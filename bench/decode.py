@@ -12,7 +12,6 @@ that every frame is the same (index, timestamp, pixels).
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import statistics
 import sys
@@ -22,23 +21,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sample import clips_by_height, sample_rows  # bench/, beside this script
-
-
-def mixed_clips(n: int) -> list[Path]:
-    groups = clips_by_height().values()
-    mixed = [p for group in itertools.zip_longest(*groups) for p in group if p is not None]
-    return mixed[:n]
+from sample import mixed_clips, sample_rows  # bench/, beside this script
 
 
 def opencv_pass(path, wanted, info, threads):
-    from ml import video
+    from ml.video import grab_frames
 
-    cap = video._open(path, threads)
-    try:
-        return list(video._grab_frames(cap, wanted, info.fps))
-    finally:
-        cap.release()
+    return list(grab_frames(path, wanted, info.fps, threads))
 
 
 def skipping_pass(path, wanted, info, threads):
@@ -71,7 +60,7 @@ def main(argv=None) -> None:
 
     from ml.video import frame_indices, probe
 
-    clips = [p for p, _ in sample_rows()] if args.all else mixed_clips(args.clips)
+    clips = [p for p, _ in sample_rows()] if args.all else mixed_clips()[: args.clips]
     rows, mismatches = [], []
     for path in clips:
         info = probe(path)

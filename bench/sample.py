@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 from pathlib import Path
 
 SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "ffpp-sample"
@@ -20,3 +21,8 @@ def clips_by_height() -> dict[int, list[Path]]:
     for path, height in sample_rows():
         groups.setdefault(height, []).append(path)
     return {height: groups[height] for height in sorted(groups)}
+
+
+def mixed_clips() -> list[Path]:
+    """Every clip, alternating between the sample's heights, so any prefix mixes every size."""
+    return [p for group in itertools.zip_longest(*clips_by_height().values()) for p in group if p is not None]

@@ -32,13 +32,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sample import clips_by_height  # bench/, beside this script
+from sample import mixed_clips  # bench/, beside this script
 
 
 def sample_clips(n: int) -> list[Path]:
     """n clips, alternating between the sample's resolutions so every size is in the mix."""
-    mixed = [p for group in itertools.zip_longest(*clips_by_height().values()) for p in group if p is not None]
-    return list(itertools.islice(itertools.cycle(mixed), n))
+    return list(itertools.islice(itertools.cycle(mixed_clips()), n))
 
 
 class GpuUtilisation:

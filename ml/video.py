@@ -114,9 +114,15 @@ def _decoded_frames(path, wanted: list[int], info: VideoInfo, threads: int) -> I
     if skipping is not None:
         yield from sparse_decode.frames(skipping, wanted, info.fps, info.rotation, threads)
         return
+    yield from grab_frames(path, wanted, info.fps, threads)
+
+
+def grab_frames(path, wanted: list[int], fps: float, threads: int = 0) -> Iterator[Frame]:
+    """The wanted frames by OpenCV's sequential pass, every frame up to the last one decoded: the
+    reference the skipping decoder matches, and its fallback."""
     cap = _open(path, threads)
     try:
-        yield from _grab_frames(cap, wanted, info.fps)
+        yield from _grab_frames(cap, wanted, fps)
     finally:
         cap.release()
 

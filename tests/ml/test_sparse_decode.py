@@ -16,11 +16,7 @@ needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs 
 
 
 def opencv_frames(path, wanted, info):
-    cap = video._open(path)
-    try:
-        return list(video._grab_frames(cap, wanted, info.fps))
-    finally:
-        cap.release()
+    return list(video.grab_frames(path, wanted, info.fps))
 
 
 def assert_same_frames(path, n=7, mode="spread", threads=0, complete=True):
