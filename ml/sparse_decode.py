@@ -29,7 +29,7 @@ import numpy as np
 
 # Pixel formats whose RGB conversion was checked against OpenCV's, byte for byte (the tests). Others
 # (10-bit HDR, paletted, Bayer) go through OpenCV, whose conversion is the reference.
-CHECKED_PIXEL_FORMATS = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12"}
+CHECKED_PIXEL_FORMATS = {"yuv420p", "yuvj420p", "yuv422p", "yuv444p"}
 # What OpenCV does to a frame for the container's rotation metadata (CAP_PROP_ORIENTATION_AUTO).
 _UPRIGHT = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 
