@@ -70,13 +70,32 @@ def test_the_decoder_is_released_when_detection_fails(clips, monkeypatch):
         def detect_prepared(self, *args, **kwargs):
             raise RuntimeError("detection failed")
 
-    opened = []
-    real_open = video._open
+    from ml import sparse_decode
+
+    class Tracked:
+        """The skipping decoder's container, noting when its `with` block ends."""
+
+        def __init__(self, container):
+            self.container, self.closed = container, False
+
+        def __enter__(self):
+            return self.container.__enter__()
+
+        def __exit__(self, *exc):
+            self.closed = True
+            return self.container.__exit__(*exc)
+
+    opened, containers = [], []
+    real_open, real_av_open = video._open, sparse_decode.av.open
     monkeypatch.setattr(video, "_open", lambda *args: opened.append(real_open(*args)) or opened[-1])
+    monkeypatch.setattr(sparse_decode.av, "open",
+                        lambda *args: containers.append(Tracked(real_av_open(*args))) or containers[-1])
     with pytest.raises(RuntimeError) as failure:
         pipeline.find_face_tracks(clips["face"], 6, "spread", Failing("cpu"))
     assert failure.value is not None  # the traceback (and every frame it holds) is still alive here
     assert not opened[-1].isOpened()
+    # The clip is decoded by the skipping decoder: its container is closed as well.
+    assert containers and all(c.closed for c in containers)
 
 
 def test_analyses_running_alongside_others_decode_on_one_thread_unless_told():
