@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/throughput.py [--clips 24] [--frames 20] [--concurrency 2 3] [--device cpu]
                                          [--model CHECKPOINT | --backbone efficientnet_lite0]
-                                         [--workers processes threads]
+                                         [--workers processes threads] [--repeat 3]
     # the issue's GPU target: --clips 200 --device cuda --concurrency 16 --workers threads
 
 Clips are taken from the shared sample, mixing its 480p, 720p and 1080p clips (cycled when more are
@@ -13,7 +13,9 @@ asked for than it has). Each mode runs over the same clips after one warm-up ana
   sharing MTCNN and backbone batches; processes with one torch thread each, the CPU default).
 It prints a JSON line per mode (clips/s, frames/s, the share of the CPU cores kept busy, GPU
 utilisation when there is a GPU) and the ratios: batch clips/s over one-at-a-time clips/s, and the
-time taken over the decode-only time.
+time taken over the decode-only time. `--repeat N` runs N rounds of every mode, one after another,
+and ends with each mode's median and range over the rounds: one at a time on torch's threads swings
+by 30 % from run to run on a shared VM (0.63-0.81 clips/s), so one round's ratio says little.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import itertools
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import threading
@@ -120,6 +123,42 @@ def batched(clips, detector, options, concurrency, pool=None) -> int:
                                                                workers="threads", pool=pool) if o.result)
 
 
+def one_round(args, clips, detector, options, pools) -> list[dict]:
+    """Every mode once over the same clips, with the ratios to this round's decode-only and
+    one-at-a-time rows."""
+    rows = [timed("decode only", clips, args.frames, args.device, lambda: decode_only(clips, args.frames))]
+    if not args.skip_one_at_a_time:
+        rows.append(timed("one at a time", clips, args.frames, args.device,
+                          lambda: one_at_a_time(clips, detector, options)))
+    for workers in args.workers:
+        for c in args.concurrency:
+            pool = pools.get(c) if workers == "processes" else None
+            rows.append(timed(f"batch {workers} x{c}", clips, args.frames, args.device,
+                              lambda c=c, p=pool: batched(clips, detector, options, c, p)))
+    decode_s = rows[0]["seconds"]
+    single = next((r for r in rows if r["mode"] == "one at a time"), None)
+    for row in rows:
+        row["time/decode"] = round(row["seconds"] / decode_s, 2)
+        if single:
+            row["clips_per_s/one_at_a_time"] = round(row["clips_per_s"] / single["clips_per_s"], 2)
+    return rows
+
+
+def summary(rounds: list[list[dict]]) -> list[dict]:
+    """Per mode over the rounds: the median and range of clips/s and of the ratio to one at a time
+    in the same round (the ratio is what compares across machines: this VM's speed drifts)."""
+    lines = []
+    for mode in [row["mode"] for row in rounds[0]]:
+        rows = [row for rnd in rounds for row in rnd if row["mode"] == mode]
+        line = {"mode": mode, "rounds": len(rows)}
+        for key in ("clips_per_s", "clips_per_s/one_at_a_time"):
+            values = sorted(row[key] for row in rows if key in row)
+            if values:
+                line[key] = {"median": round(statistics.median(values), 2), "min": values[0], "max": values[-1]}
+        lines.append(line)
+    return lines
+
+
 def load_detector(args):
     from ml import weights
     from ml.acceleration import Acceleration, accelerate
@@ -145,6 +184,8 @@ def main(argv=None) -> None:
     parser.add_argument("--threads", type=int, default=None,
                         help="torch threads (default: torch's own, every core)")
     parser.add_argument("--skip-one-at-a-time", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds of every mode, interleaved; prints each round and the medians")
     parser.add_argument("--no-decode-ahead", action="store_true",
                         help="never decode on a thread of its own (ml.pipeline.DECODE_AHEAD=0)")
     args = parser.parse_args(argv)
@@ -166,31 +207,27 @@ def main(argv=None) -> None:
     one_at_a_time(clips[:1], detector, options)  # warm-up: MTCNN, the backbone, allocators
     batched(clips[:2], detector, options, 2)
 
-    rows = [timed("decode only", clips, args.frames, args.device, lambda: decode_only(clips, args.frames))]
-    if not args.skip_one_at_a_time:
-        rows.append(timed("one at a time", clips, args.frames, args.device,
-                          lambda: one_at_a_time(clips, detector, options)))
-    for workers in args.workers:
-        for c in args.concurrency:
-            pool = None
-            if workers == "processes":  # started and warmed before the clock, as a long-lived worker is
-                from ml.process_pool import WorkerPool
+    pools = {}
+    for c in args.concurrency if "processes" in args.workers else []:
+        # Started and warmed before the clock, as a long-lived worker is, and kept for every round.
+        from ml.process_pool import WorkerPool
 
-                pool = WorkerPool(detector, c)
-                started = time.perf_counter()
-                batched(clips[:c], detector, options, c, pool)
-                print(f"{c} worker processes started and warmed in {time.perf_counter() - started:.1f} s")
-            rows.append(timed(f"batch {workers} x{c}", clips, args.frames, args.device,
-                              lambda c=c, p=pool: batched(clips, detector, options, c, p)))
-            if pool:
-                pool.close()
-    decode_s = rows[0]["seconds"]
-    single = next((r for r in rows if r["mode"] == "one at a time"), None)
-    for row in rows:
-        row["time/decode"] = round(row["seconds"] / decode_s, 2)
-        if single:
-            row["clips_per_s/one_at_a_time"] = round(row["clips_per_s"] / single["clips_per_s"], 2)
-        print(json.dumps(row))
+        started = time.perf_counter()
+        pools[c] = WorkerPool(detector, c)
+        batched(clips[:c], detector, options, c, pools[c])
+        print(f"{c} worker processes started and warmed in {time.perf_counter() - started:.1f} s")
+    rounds = []
+    for r in range(args.repeat):
+        rows = one_round(args, clips, detector, options, pools)
+        for row in rows:
+            row["round"] = r + 1
+            print(json.dumps(row))
+        rounds.append(rows)
+    for pool in pools.values():
+        pool.close()
+    if args.repeat > 1:
+        for line in summary(rounds):
+            print(json.dumps(line))
     print(f"device {args.device}, torch threads {torch.get_num_threads()}, backbone "
           f"{detector.config.backbone}, {len(clips)} clips x {args.frames} frames, decode ahead "
           f"{pipeline.DECODE_AHEAD}")

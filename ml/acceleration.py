@@ -51,6 +51,17 @@ def cpu_threads_beside_decoding() -> int:
     return max(1, available_cores() - 1)
 
 
+@contextlib.contextmanager
+def torch_threads(n: int):
+    """torch's intra-op threads set to n for the block, then back (the setting is the process's)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def accelerate(detector, acceleration: Acceleration):
     """Apply `acceleration` to a loaded detector (in place; returned for chaining)."""
     if acceleration.cpu_threads:

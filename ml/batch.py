@@ -1,13 +1,14 @@
 """analyze_videos(paths, detector, options) -> one VideoOutcome per path, in order: the batch path.
 
-Each video goes through `ml.pipeline.analyze`, unchanged, in one of two ways (`workers`):
+Each video goes through `ml.pipeline`'s own steps in one of two ways (`workers`):
 - "threads" (the default beside a GPU): on one of `concurrency` threads, while one thread waits on its
   decoder another's frames are in MTCNN. Their MTCNN calls and backbone passes go through the shared
   micro-batchers of `ml.microbatch`, so on a GPU they arrive as large batches from several videos.
-- "processes" (the default on a CPU): on one of `concurrency` worker processes, one core each
-  (`ml.process_pool`): nothing to batch for on a CPU, and whole videos side by side waste no core. A video's result is the same as `analyze` gives it alone (tested), and a video
-that cannot be analysed (`ml.errors.VideoError`) gets its reason in its outcome without stopping the
-others.
+- "processes" (the default on a CPU): prepared (`ml.pipeline.prepare`) on one of `concurrency` worker
+  processes, one core each (`ml.process_pool`), whole videos side by side wasting no core, and
+  scored in the parent several videos to an LSTM call.
+A video's result is the same as `analyze` gives it alone (tested), and a video that cannot be analysed
+(`ml.errors.VideoError`) gets its reason in its outcome without stopping the others.
 
 The worker uses the same engines (`shared_engines`) when it runs several analyses in one process.
 """
@@ -103,7 +104,8 @@ def analyze_videos(
     `workers`: "threads" or "processes" (default: `default_workers`; "threads" when `engines` are given,
     "processes" when a started `ml.process_pool.WorkerPool` is).
 
-    At most 2 x concurrency videos are in flight, so a long list costs no more memory than a short one.
+    A few videos per thread or process are in flight (2 x concurrency on threads, 4 x on processes),
+    so a long list costs no more memory than a short one.
     """
     if pool is not None:
         yield from pool.analyze(paths, options)

@@ -2,7 +2,7 @@
 
 A `CachedVideo` holds one video's cache entry with its crops decoded once, up front, so no JPEG is
 decoded inside the training loop. Training learns from the video's main face track; evaluation
-scores every track that counts, through the same function serving uses (ml.pipeline.score_tracks).
+scores every track that counts, through the same function serving uses (ml.scoring.score_tracks).
 """
 
 from __future__ import annotations

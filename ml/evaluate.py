@@ -1,5 +1,5 @@
 """Video-level evaluation of a checkpoint on a labelled dataset, with per-method and per-compression
-breakdowns. Each video is scored from its cached face tracks by `ml.pipeline.score_tracks`, the function serving
+breakdowns. Each video is scored from its cached face tracks by `ml.scoring.score_tracks`, the function serving
 uses, and the most suspicious track wins, as in `ml.pipeline.analyze`.
 
     python -m ml.evaluate --model var/runs/x/model.pt --data ../shared/data/ffpp-sample --split var/runs/x/split.json
@@ -23,11 +23,11 @@ log = logging.getLogger(__name__)
 
 
 def score_videos(detector, items: Sequence[CachedVideo], progress: bool = False) -> np.ndarray:
-    """P(fake) per video: every cached face track through ml.pipeline.score_tracks, and the most
+    """P(fake) per video: every cached face track through ml.scoring.score_tracks, and the most
     suspicious track wins, exactly as `analyze` decides."""
     from tqdm import tqdm
 
-    from ml.pipeline import score_tracks
+    from ml.scoring import score_tracks
 
     scores = [max(s.fake_probability for s in score_tracks(item.tracks(), detector))
               for item in tqdm(items, desc="scoring", unit="video", leave=False, disable=not progress)]

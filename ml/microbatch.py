@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from ml.faces import Detection, FaceDetector
-from ml.pipeline import encode_crops
+from ml.scoring import encode_crops
 
 ENCODE_CROPS = 256  # crops per merged backbone pass, unless told otherwise
 

@@ -1,5 +1,6 @@
-"""One video's outcome in the batch path, and how to get it: `ml.batch`'s threads and `ml.process_pool`'s
-worker processes both analyse a video with `analyze_one`."""
+"""One video's outcome in the batch path, and how to get it: `ml.batch`'s threads analyse a video with
+`analyze_one`; `ml.process_pool`'s worker processes take it up to its LSTM with `prepare_one`, and the
+parent scores the videos they finish together with `finish_pending`."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import time
 from dataclasses import dataclass
 
 from ml.errors import VideoError
-from ml.pipeline import Encode, analyze
+from ml.pipeline import Prepared, analyze, finish, prepare
 from ml.results import AnalysisResult, AnalyzeOptions
+from ml.scoring import Encode
 from ml.weights import Detector
 
 
@@ -20,6 +22,16 @@ class VideoOutcome:
     seconds: float  # from starting this video to its result, waits for shared batches included
 
 
+@dataclass
+class Pending:
+    """A video taken up to its LSTM (`prepared`), or the reason it could not be."""
+
+    path: str
+    prepared: Prepared | None
+    error: VideoError | None
+    seconds: float  # so far
+
+
 def analyze_one(path, detector: Detector, options: AnalyzeOptions | None, face_detector=None,
                 encode: Encode | None = None) -> VideoOutcome:
     """One video's outcome: its result, or the reason it could not be analysed."""
@@ -29,3 +41,21 @@ def analyze_one(path, detector: Detector, options: AnalyzeOptions | None, face_d
         return VideoOutcome(str(path), result, None, time.perf_counter() - started)
     except VideoError as error:
         return VideoOutcome(str(path), None, error, time.perf_counter() - started)
+
+
+def prepare_one(path, detector: Detector, options: AnalyzeOptions) -> Pending:
+    started = time.perf_counter()
+    try:
+        return Pending(str(path), prepare(path, detector, options), None, time.perf_counter() - started)
+    except VideoError as error:
+        return Pending(str(path), None, error, time.perf_counter() - started)
+
+
+def finish_pending(pending: list[Pending], detector: Detector, options: AnalyzeOptions) -> list[VideoOutcome]:
+    """Each pending video's outcome, those with face tracks scored in one go (`ml.pipeline.finish`)."""
+    started = time.perf_counter()
+    ready = [p for p in pending if p.prepared is not None]
+    results = iter(finish([p.prepared for p in ready], detector, options) if ready else [])
+    waited = time.perf_counter() - started
+    return [VideoOutcome(p.path, next(results), None, p.seconds + waited) if p.prepared is not None
+            else VideoOutcome(p.path, None, p.error, p.seconds) for p in pending]

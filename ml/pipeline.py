@@ -3,7 +3,8 @@
 Two steps, each one function, shared with training and evaluation so they see what serving sees:
 - `find_face_tracks`: sample frames, find faces with MTCNN (settings from the checkpoint), link them
   into tracks and keep the tracks that count. The face-crop cache (ml/cache.py) stores its output.
-- `score_tracks`: each track through the detector in sequences of the checkpoint's length.
+- `score_tracks` (ml/scoring.py): each track through the detector in sequences of the checkpoint's
+  length, a video's tracks batched together.
 The most suspicious track decides the verdict (ml/decision.py).
 
 Frames stream from a decoding thread (ml/prefetch.py), already downscaled for MTCNN, a few frames
@@ -21,29 +22,28 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 import torch
 
-from ml.acceleration import autocast_for, available_cores
+from ml.acceleration import available_cores
 from ml.decision import verdict_for
 from ml.faces import Face, FaceDetector, FaceSettings, Track, build_tracks
 from ml.jpeg import encode_jpeg
 from ml.prefetch import prefetched
-from ml.presets import face_settings_of, preset_from_preprocessing
-from ml.results import FAKE, AnalysisResult, AnalyzeOptions, FrameScore, TrackScore, VideoInfo
+from ml.presets import face_settings_of
+from ml.results import AnalysisResult, AnalyzeOptions, FrameScore, TrackScore, VideoInfo
+from ml.scoring import Encode, EncodedTrack, ScoredTrack, classify_tracks, encode_tracks
 from ml.video import check_duration, probe, sample_frames
 from ml.weights import Detector
 
-Progress = Callable[[str, float], None]
-Encode = Callable[[torch.Tensor], torch.Tensor]  # (N, 3, H, W) preprocessed crops -> (N, features)
+Progress = Callable[[str, float], None]  # (stage, fraction done)
 # A track shorter than this share of the sampled frames (or than 2 faces) is likely a false or passing
 # detection; it decides the verdict only when it is all there is.
 MIN_TRACK_FRACTION = 0.2
 JPEG_QUALITY = 90
-ENCODE_BATCH = 64  # crops per backbone forward pass
 # Batches of frames decoded ahead of face detection, on a thread of their own, where a core is free for
 # it (see _decode_ahead; 0: always in line, for benchmarks).
 DECODE_AHEAD = 2
@@ -60,13 +60,6 @@ class FaceTracks:
     tracks: list[Track]  # those that count, in track-id order
 
 
-@dataclass
-class ScoredTrack:
-    track: Track
-    fake_probability: float  # the sequence's, averaged over its sequences
-    step_probabilities: list[float] = field(default_factory=list)  # one per face, in time order
-
-
 def analyze(
     path,
     detector: Detector,
@@ -76,6 +69,22 @@ def analyze(
     encode: Encode | None = None,
 ) -> AnalysisResult:
     options = options or AnalyzeOptions()
+    return finish([prepare(path, detector, options, progress, face_detector, encode)], detector, options)[0]
+
+
+@dataclass
+class Prepared:
+    """A video analysed up to the LSTM: its face tracks with their features, and the time taken so far.
+    `finish` scores any number of them together (ml/process_pool.py scores its workers' videos so)."""
+
+    found: FaceTracks
+    encoded: list[EncodedTrack]
+    timings: dict[str, float]
+
+
+def prepare(path, detector: Detector, options: AnalyzeOptions, progress: Progress | None = None,
+            face_detector: FaceDetector | None = None, encode: Encode | None = None) -> Prepared:
+    """Probe, sample, find the face tracks that count, and encode their crops with the backbone."""
     report = progress or (lambda stage, fraction: None)
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -85,9 +94,23 @@ def analyze(
                              max_duration_s=options.max_duration_s, detect_max_side=options.detect_max_side,
                              decode_threads=options.decode_threads)
     with _timed(timings, "scoring"):
-        scored = score_tracks(found.tracks, detector, report, encode)
+        encoded = encode_tracks(found.tracks, detector, report, encode)
     timings["total"] = time.perf_counter() - started
-    return _result(found, scored, _decision_rule(detector, options), timings)
+    return Prepared(found, encoded, timings)
+
+
+def finish(prepared: list[Prepared], detector: Detector, options: AnalyzeOptions) -> list[AnalysisResult]:
+    """Each video's result: the LSTM over all their tracks at once (it costs about the same for a few
+    sequences as for one), then each verdict. Each video's timings include the LSTM's whole time."""
+    started = time.perf_counter()
+    scored = classify_tracks([p.encoded for p in prepared], detector)
+    elapsed = time.perf_counter() - started
+    results = []
+    for p, s in zip(prepared, scored):
+        timings = {**p.timings, "scoring": p.timings.get("scoring", 0.0) + elapsed,
+                   "total": p.timings.get("total", 0.0) + elapsed}
+        results.append(result_of(p.found, s, detector, options, timings))
+    return results
 
 
 def cached_face_detector(device: str, settings: FaceSettings | None = None) -> FaceDetector:
@@ -203,59 +226,13 @@ def _tracks_that_count(tracks: list[Track], sampled: int) -> list[Track]:
     return [max(tracks, key=lambda t: len(t.faces))]
 
 
-# --- Scoring ---------------------------------------------------------------------------------------
-
-
-def score_tracks(tracks: list[Track], detector: Detector, progress: Progress | None = None,
-                 encode: Encode | None = None) -> list[ScoredTrack]:
-    """Score each track: its crops are encoded once, then read by the LSTM as interleaved sequences of
-    about the checkpoint's length, each spanning the whole track as the training sequences did."""
-    report = progress or (lambda stage, fraction: None)
-    encode = encode or (lambda x: encode_crops(detector, x))
-    preset = preset_from_preprocessing(detector.preprocessing)
-    length = int(detector.preprocessing.get("frames") or 20)
-    scored = []
-    for k, track in enumerate(tracks):
-        scored.append(_score_track(track, detector, preset, length, encode))
-        report("scoring", (k + 1) / len(tracks))
-    return scored
-
-
-@torch.inference_mode()
-def encode_crops(detector: Detector, x: torch.Tensor, batch: int = ENCODE_BATCH) -> torch.Tensor:
-    """Backbone features of preprocessed crops (N, 3, H, W), `batch` crops per forward pass."""
-    with autocast_for(detector):
-        return torch.cat([detector.model.encode_frames(x[i : i + batch].unsqueeze(0).to(detector.device))[0]
-                          for i in range(0, len(x), batch)])
-
-
-@torch.inference_mode()
-def _score_track(track: Track, detector: Detector, preset, length: int, encode: Encode) -> ScoredTrack:
-    model = detector.model
-    feats = encode(preset([f.crop for f in track.faces]))
-    n = len(track.faces)
-    chunks = max(1, round(n / length))
-    steps = [0.0] * n
-    sequence_probs = []
-    for c in range(chunks):
-        idx = list(range(c, n, chunks))
-        out = model.classify_features(feats[idx].unsqueeze(0))
-        sequence_probs.append(torch.softmax(out.logits.float(), -1)[0, FAKE].item())
-        for i, p in zip(idx, torch.softmax(out.step_logits.float(), -1)[0, :, FAKE].tolist()):
-            steps[i] = p
-    return ScoredTrack(track, float(np.mean(sequence_probs)), steps)
-
-
 # --- Result --------------------------------------------------------------------------------------
 
 
-def _decision_rule(detector: Detector, options: AnalyzeOptions) -> tuple[float, float]:
-    threshold = detector.threshold if options.threshold is None else options.threshold
-    band = detector.uncertain_band if options.uncertain_band is None else options.uncertain_band
-    return threshold, band
-
-
-def _result(found: FaceTracks, scored: list[ScoredTrack], rule, timings) -> AnalysisResult:
+def result_of(found: FaceTracks, scored: list[ScoredTrack], detector: Detector, options: AnalyzeOptions,
+              timings: dict) -> AnalysisResult:
+    """The verdict and the evidence: the most suspicious track decides, each face with its score."""
+    rule = _decision_rule(detector, options)
     p_fake = max((s.fake_probability for s in scored), default=None)
     verdict, confidence = verdict_for(p_fake, *rule)
     return AnalysisResult(
@@ -276,6 +253,12 @@ def _result(found: FaceTracks, scored: list[ScoredTrack], rule, timings) -> Anal
 def _frame_score(track_id: int, face: Face, p_fake: float) -> FrameScore:
     box = tuple(int(round(v)) for v in face.box)
     return FrameScore(track_id, face.frame_index, face.timestamp_s, box, p_fake, encode_jpeg(face.crop, JPEG_QUALITY))
+
+
+def _decision_rule(detector: Detector, options: AnalyzeOptions) -> tuple[float, float]:
+    threshold = detector.threshold if options.threshold is None else options.threshold
+    band = detector.uncertain_band if options.uncertain_band is None else options.uncertain_band
+    return threshold, band
 
 
 @contextmanager
