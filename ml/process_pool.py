@@ -109,7 +109,7 @@ class WorkerPool:
         next_position = 0
 
         def submit(position, path) -> None:
-            window.append(_Job(position, path, self._executor.submit(_prepare_here, path, options)))
+            window.append(_Job(position, path, self._submit(path, options)))
             window.sort(key=lambda job: job.position)
 
         for position, path in itertools.islice(pending, (2 + SCORED_TOGETHER) * self.processes):
@@ -129,6 +129,16 @@ class WorkerPool:
                 next_position += 1
                 for p, q in itertools.islice(pending, 1):
                     submit(p, q)
+
+    def _submit(self, path, options: AnalyzeOptions) -> Future:
+        """The video's future on the pool. A pool that broke before it could take the video raises at
+        once; that becomes the future's outcome, so the death is handled like any other (`_recover`)."""
+        try:
+            return self._executor.submit(_prepare_here, path, options)
+        except BrokenProcessPool as error:
+            future: Future = Future()
+            future.set_exception(error)
+            return future
 
     def _next_batch(self, window: list[_Job]) -> list[_Job]:
         """The videos to score together: the oldest, once done, and the others done by the time

@@ -146,3 +146,18 @@ def test_a_video_in_flight_at_two_worker_deaths_fails_with_a_reason_and_the_rest
     assert [o.path for o in outcomes] == [str(v) for v in videos]
     assert isinstance(outcomes[0].error, AnalysisCrashed) and "stopped unexpectedly" in str(outcomes[0].error)
     assert outcomes[-1].result is not None and outcomes[-1].result.faces_found == 0
+
+
+def test_a_pool_that_broke_while_idle_takes_new_videos_on_a_fresh_pool(clips, small_detector):
+    from ml.process_pool import WorkerPool
+
+    with WorkerPool(small_detector, 1) as pool:
+        assert next(pool.analyze([clips["face"]], OPTIONS)).result.faces_found == 8
+        for child in multiprocessing.active_children():
+            if child.pid in {p.pid for p in pool._executor._processes.values()}:
+                os.kill(child.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while not pool._executor._broken and time.monotonic() < deadline:
+            time.sleep(0.05)
+        outcomes = list(pool.analyze([clips["face"], clips["no_face"]], OPTIONS))
+    assert [o.result.faces_found for o in outcomes] == [8, 0]
