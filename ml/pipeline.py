@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -35,11 +35,17 @@ from ml.jpeg import encode_jpeg
 from ml.prefetch import prefetched
 from ml.presets import face_settings_of
 from ml.results import AnalysisResult, AnalyzeOptions, FrameScore, TrackScore, VideoInfo
-from ml.scoring import Encode, EncodedTrack, ScoredTrack, classify_tracks, encode_tracks
+from ml.scoring import (
+    Encode,
+    EncodedTrack,
+    Progress,
+    ScoredTrack,
+    classify_tracks,
+    encode_tracks,
+)
 from ml.video import check_duration, probe, sample_frames
 from ml.weights import Detector
 
-Progress = Callable[[str, float], None]  # (stage, fraction done)
 # A track shorter than this share of the sampled frames (or than 2 faces) is likely a false or passing
 # detection; it decides the verdict only when it is all there is.
 MIN_TRACK_FRACTION = 0.2
@@ -107,8 +113,7 @@ def finish(prepared: list[Prepared], detector: Detector, options: AnalyzeOptions
     elapsed = time.perf_counter() - started
     results = []
     for p, s in zip(prepared, scored):
-        timings = {**p.timings, "scoring": p.timings.get("scoring", 0.0) + elapsed,
-                   "total": p.timings.get("total", 0.0) + elapsed}
+        timings = {**p.timings, "scoring": p.timings["scoring"] + elapsed, "total": p.timings["total"] + elapsed}
         results.append(result_of(p.found, s, detector, options, timings))
     return results
 

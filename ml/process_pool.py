@@ -17,6 +17,7 @@ rebuilds the detector from the parent's weights, sent once as the pool starts. A
 are kept, the others are retried on a fresh pool, and the oldest video in flight at its second such
 death fails with AnalysisCrashed, so one poisonous file cannot stop the others.
 """
+
 from __future__ import annotations
 
 import itertools

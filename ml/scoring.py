@@ -26,7 +26,7 @@ from ml.results import FAKE
 from ml.weights import Detector
 
 Encode = Callable[[torch.Tensor], torch.Tensor]  # (N, 3, H, W) preprocessed crops -> (N, features)
-Progress = Callable[[str, float], None]
+Progress = Callable[[str, float], None]  # (stage, fraction done)
 ENCODE_BATCH = 64  # crops per backbone forward pass
 CLASSIFY_BATCH = 64  # sequences per LSTM call
 
