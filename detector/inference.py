@@ -64,17 +64,18 @@ def run_pipeline(path, model_version, options, progress):
     detector = detector_for(model_version)
     if not shares_batches():
         return pipeline.analyze(path, detector, options, progress)
-    # Several analyses run in this process (a worker with --pool threads): their MTCNN and backbone
-    # calls are merged into shared batches, which keeps a GPU busy (ml/batch.py).
+    # Several analyses run in this process (a worker with --pool threads): their MTCNN, backbone and
+    # LSTM calls are merged into shared batches, which keeps a GPU busy (ml/batch.py).
     from ml import batch
 
     engines = shared_engines(detector)
     options = batch.alongside_others(options, settings.CELERY_WORKER_CONCURRENCY)
-    return pipeline.analyze(path, detector, options, progress, engines.face_detector, engines.encode)
+    return pipeline.analyze(path, detector, options, progress, face_detector=engines.face_detector,
+                            encode=engines.encode, classify=engines.classify)
 
 
 def shared_engines(detector):
-    """The process's shared MTCNN and backbone batchers, sized by DEEPTRACE_DETECT_BATCH/ENCODE_BATCH
+    """The process's shared MTCNN, backbone and LSTM batchers, sized by DEEPTRACE_DETECT_BATCH/ENCODE_BATCH
     (the worker's and `analyze_many`'s alike)."""
     from ml import batch
 

@@ -2,8 +2,9 @@
 
 Each video goes through `ml.pipeline`'s own steps in one of two ways (`workers`):
 - "threads" (the default beside a GPU): on one of `concurrency` threads, while one thread waits on its
-  decoder another's frames are in MTCNN. Their MTCNN calls and backbone passes go through the shared
-  micro-batchers of `ml.microbatch`, so on a GPU they arrive as large batches from several videos.
+  decoder another's frames are in MTCNN. Their MTCNN calls, backbone passes and LSTM calls go through
+  the shared micro-batchers of `ml.microbatch`, so on a GPU they arrive as large batches from several
+  videos.
 - "processes" (the default on a CPU): prepared (`ml.pipeline.prepare`) on one of `concurrency` worker
   processes, one core each (`ml.process_pool`), whole videos side by side wasting no core, and
   scored in the parent several videos to an LSTM call.
@@ -24,7 +25,7 @@ from dataclasses import dataclass, replace
 
 from ml.acceleration import available_cores
 from ml.faces import FaceDetector
-from ml.microbatch import BatchedEncoder, BatchedFaceDetector
+from ml.microbatch import BatchedClassifier, BatchedEncoder, BatchedFaceDetector
 from ml.outcomes import VideoOutcome, analyze_one
 from ml.presets import face_settings_of
 from ml.results import AnalyzeOptions
@@ -35,14 +36,16 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Engines:
-    """The face detector and encoder that concurrent analyses share (one of each per process)."""
+    """The face detector, encoder and LSTM classifier that concurrent analyses share (one of each per
+    process)."""
 
     face_detector: BatchedFaceDetector
     encode: BatchedEncoder
+    classify: BatchedClassifier
 
     def close(self) -> None:
-        self.face_detector.batcher.close()
-        self.encode.batcher.close()
+        for engine in (self.face_detector, self.encode, self.classify):
+            engine.batcher.close()
 
 
 _engines: dict[tuple, Engines] = {}
@@ -60,7 +63,8 @@ def shared_engines(detector: Detector, *, detect_batch: int | None = None, encod
             _engines.clear()
             settings = face_settings_of(detector.preprocessing)
             inner = FaceDetector.from_settings(settings, detector.device, batch_size=detect_batch)
-            _engines[key] = Engines(BatchedFaceDetector(inner), BatchedEncoder(detector, encode_batch))
+            _engines[key] = Engines(BatchedFaceDetector(inner), BatchedEncoder(detector, encode_batch),
+                                    BatchedClassifier(detector))
             log.info("Analyses in this process share batches: up to %d frames per MTCNN call, %d crops per "
                      "backbone pass, on %s", _engines[key].face_detector.batcher.max_items,
                      _engines[key].encode.batcher.max_items, detector.device)
@@ -129,7 +133,7 @@ def analyze_videos(
             path = next(pending, None)
             if path is not None:
                 window.append(threads.submit(analyze_one, path, detector, options, engines.face_detector,
-                                             engines.encode))
+                                             engines.encode, engines.classify))
 
         for _ in range(2 * concurrency):
             submit_next()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ml.errors import VideoError
 from ml.pipeline import Prepared, analyze, finish, prepare
 from ml.results import AnalysisResult, AnalyzeOptions
-from ml.scoring import Encode
+from ml.scoring import Classify, Encode
 from ml.weights import Detector
 
 
@@ -33,11 +33,12 @@ class Pending:
 
 
 def analyze_one(path, detector: Detector, options: AnalyzeOptions | None, face_detector=None,
-                encode: Encode | None = None) -> VideoOutcome:
+                encode: Encode | None = None, classify: Classify | None = None) -> VideoOutcome:
     """One video's outcome: its result, or the reason it could not be analysed."""
     started = time.perf_counter()
     try:
-        result = analyze(path, detector, options, face_detector=face_detector, encode=encode)
+        result = analyze(path, detector, options, face_detector=face_detector, encode=encode,
+                         classify=classify)
         return VideoOutcome(str(path), result, None, time.perf_counter() - started)
     except VideoError as error:
         return VideoOutcome(str(path), None, error, time.perf_counter() - started)

@@ -11,8 +11,9 @@ Frames stream from a decoding thread (ml/prefetch.py), already downscaled for MT
 ahead of detection, so decoding and detection overlap; each batch goes through MTCNN and is reduced to
 its face crops at once, so memory holds a few full-size frames, whatever the video's length.
 
-The face detector and the backbone encoder are parameters: `ml/batch.py` passes shared ones that
-merge the work of several videos into large batches, and gets the same results as `analyze`.
+The face detector, the backbone encoder and the LSTM's classifier are parameters: `ml/batch.py`
+passes shared ones that merge the work of several videos into large batches, and gets the same
+results as `analyze`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from ml.prefetch import prefetched
 from ml.presets import face_settings_of
 from ml.results import AnalysisResult, AnalyzeOptions, FrameScore, TrackScore, VideoInfo
 from ml.scoring import (
+    Classify,
     Encode,
     EncodedTrack,
     Progress,
@@ -73,9 +75,11 @@ def analyze(
     progress: Progress | None = None,
     face_detector: FaceDetector | None = None,
     encode: Encode | None = None,
+    classify: Classify | None = None,
 ) -> AnalysisResult:
     options = options or AnalyzeOptions()
-    return finish([prepare(path, detector, options, progress, face_detector, encode)], detector, options)[0]
+    prepared = prepare(path, detector, options, progress, face_detector, encode)
+    return finish([prepared], detector, options, classify)[0]
 
 
 @dataclass
@@ -105,11 +109,14 @@ def prepare(path, detector: Detector, options: AnalyzeOptions, progress: Progres
     return Prepared(found, encoded, timings)
 
 
-def finish(prepared: list[Prepared], detector: Detector, options: AnalyzeOptions) -> list[AnalysisResult]:
+def finish(prepared: list[Prepared], detector: Detector, options: AnalyzeOptions,
+           classify: Classify | None = None) -> list[AnalysisResult]:
     """Each video's result: the LSTM over all their tracks at once (it costs about the same for a few
-    sequences as for one), then each verdict. Each video's timings include the LSTM's whole time."""
+    sequences as for one), then each verdict. Each video's timings include the LSTM's whole time.
+    `classify` (default: `classify_tracks` on `detector`) may merge them with other callers' videos."""
     started = time.perf_counter()
-    scored = classify_tracks([p.encoded for p in prepared], detector)
+    classify = classify or (lambda videos: classify_tracks(videos, detector))
+    scored = classify([p.encoded for p in prepared])
     elapsed = time.perf_counter() - started
     results = []
     for p, s in zip(prepared, scored):

@@ -6,8 +6,9 @@ Two steps, so the batch path can put the second one's work together: `encode_tra
 track's features, and `classify_tracks` runs the LSTM over the sequences of every track of any number
 of videos, sequences of one length in one call. On a CPU the LSTM is memory-bound (its 2048-wide
 recurrent weights, 67 MB, are read again at each of the 20 steps), so 4 sequences cost about what 1
-does (0.24 s against 0.21 s on one thread): a video's tracks go together, and `ml.process_pool`
-scores the videos its workers finish together. A sequence's result does not depend on what it was
+does (0.24 s against 0.21 s on one thread); on a GPU each step is a kernel launch whatever the batch.
+So a video's tracks go together, `ml.process_pool` scores the videos its workers finish together, and
+the threads of `ml.batch` merge theirs through `ml.microbatch.BatchedClassifier`. A sequence's result does not depend on what it was
 batched with beyond float rounding (tested).
 """
 
@@ -27,6 +28,8 @@ from ml.weights import Detector
 
 Encode = Callable[[torch.Tensor], torch.Tensor]  # (N, 3, H, W) preprocessed crops -> (N, features)
 Progress = Callable[[str, float], None]  # (stage, fraction done)
+# Videos' encoded tracks -> each video's scored tracks (classify_tracks, or ml.microbatch's merged one)
+Classify = Callable[[list[list["EncodedTrack"]]], list[list["ScoredTrack"]]]
 ENCODE_BATCH = 64  # crops per backbone forward pass
 CLASSIFY_BATCH = 64  # sequences per LSTM call
 

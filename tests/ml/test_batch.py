@@ -11,7 +11,7 @@ import pytest
 from ml.batch import Engines, analyze_videos
 from ml.errors import AnalysisCrashed, VideoError
 from ml.faces import FaceDetector
-from ml.microbatch import BatchedEncoder, BatchedFaceDetector
+from ml.microbatch import BatchedClassifier, BatchedEncoder, BatchedFaceDetector
 from ml.pipeline import analyze
 from ml.results import AnalyzeOptions
 from tests import media
@@ -62,7 +62,8 @@ def assert_same(alone_result, outcome):
 @pytest.fixture(scope="module")
 def merging_engines(small_detector):
     """Engines that merge up to 32 frames per MTCNN call, as on a GPU, so merging is exercised here."""
-    engines = Engines(BatchedFaceDetector(FaceDetector("cpu"), max_frames=32), BatchedEncoder(small_detector, 64))
+    engines = Engines(BatchedFaceDetector(FaceDetector("cpu"), max_frames=32), BatchedEncoder(small_detector, 64),
+                      BatchedClassifier(small_detector))
     yield engines
     engines.close()
 

@@ -1,10 +1,14 @@
 """Scoring tracks in batches: a track's scores do not depend on what it was batched with."""
 
+import threading
+import time
+
 import numpy as np
 import pytest
 import torch
 
 from ml.faces import Face, Track
+from ml.microbatch import BatchedClassifier
 from ml.scoring import EncodedTrack, classify_tracks, score_tracks
 
 
@@ -47,3 +51,34 @@ def test_a_long_track_is_read_as_interleaved_sequences_whose_scores_are_averaged
 def test_no_tracks_no_scores(small_detector):
     assert classify_tracks([[], []], small_detector) == [[], []]
     assert score_tracks([], small_detector) == []
+
+
+def test_videos_classified_from_several_threads_share_lstm_calls_and_get_what_each_gets_alone(small_detector):
+    dim = small_detector.config.feature_dim
+    videos = [[_encoded(0, 20, 10 + v, dim), _encoded(1, 45, 20 + v, dim)] for v in range(6)]
+    classifier = BatchedClassifier(small_detector)
+    gate = threading.Event()
+    run = classifier.batcher._run
+
+    def held(items, key):  # hold the first LSTM call so the other threads' videos queue behind it
+        gate.wait(2)
+        return run(items, key)
+
+    classifier.batcher._run = held
+    got = {}
+    threads = [threading.Thread(target=lambda v=v: got.__setitem__(v, classifier([videos[v]]))) for v in range(6)]
+    for t in threads:
+        t.start()
+    time.sleep(0.2)
+    gate.set()
+    for t in threads:
+        t.join()
+    classifier.batcher.close()
+    assert classifier.batcher.batches < len(videos)  # merged
+    for v, tracks in enumerate(videos):
+        [scored] = got[v]
+        for s, encoded in zip(scored, tracks):
+            alone = _alone(encoded, small_detector)
+            assert s.track is encoded.track
+            assert s.fake_probability == pytest.approx(alone.fake_probability, abs=1e-5)
+            assert s.step_probabilities == pytest.approx(alone.step_probabilities, abs=1e-5)
