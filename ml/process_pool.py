@@ -32,6 +32,7 @@ from pathlib import Path
 import torch
 
 from ml.acceleration import available_cores, torch_threads
+from ml.allocator import keep_freed_memory
 from ml.errors import AnalysisCrashed
 from ml.model import DeepfakeDetector, ModelConfig
 from ml.outcomes import Pending, VideoOutcome, finish_pending, prepare_one
@@ -201,6 +202,7 @@ def analyze_in_processes(paths: Iterable, detector: Detector, options: AnalyzeOp
 
 def _start_worker(parts: DetectorParts) -> None:
     global _detector
+    keep_freed_memory()  # as the parent's accelerate() does: the workers' layers reuse freed memory
     torch.set_num_threads(1)
     _detector = parts.build()
 

@@ -11,7 +11,7 @@ from skimage import data
 from torch.nn.functional import interpolate
 
 from ml.faces import MTCNN_MIN_FACE
-from ml.mtcnn import MtcnnStages, _crops, pyramid, summed_area_table
+from ml.mtcnn import Chunks, MtcnnStages, _crops, pyramid, summed_area_table
 from ml.video import probe, sample_frames
 
 SAMPLE = Path(__file__).resolve().parents[2].parent / "shared/data/ffpp-sample"
@@ -63,6 +63,18 @@ def test_the_same_boxes_and_probabilities_as_facenets_mtcnn(reference, stages):
     _assert_same(expected, stages.detect(frames))
     counts = [0 if b is None else len(b) for b in expected[0]]
     assert counts[0] == 1 and counts[1] >= 1 and counts[2] == 2  # the scenes do hold faces
+
+
+@pytest.mark.parametrize("chunks", [Chunks(1, 1, 1), Chunks(200_000, 7, 3)], ids=["one-by-one", "uneven"])
+def test_the_networks_give_the_same_boxes_whatever_they_are_chunked_by(chunks):
+    frames = _astronaut_scenes()
+    whole = MtcnnStages(MTCNN(keep_all=True, min_face_size=MTCNN_MIN_FACE, post_process=False))
+    whole.chunks = Chunks(1 << 62, 1 << 30, 1 << 30)  # every level's images and every stage's crops at once
+    chunked = MtcnnStages(MTCNN(keep_all=True, min_face_size=MTCNN_MIN_FACE, post_process=False))
+    chunked.chunks = chunks
+    expected, got = whole.detect(frames), chunked.detect(frames)
+    assert sum(b is not None for b in got[0]) >= 3
+    _assert_same(expected, got)  # to float rounding: oneDNN may pick another kernel for another batch size
 
 
 def test_largest_face_first_as_facenet_lists_them(stages):
