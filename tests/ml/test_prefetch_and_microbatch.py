@@ -7,6 +7,7 @@ import pytest
 
 from ml.microbatch import MicroBatcher
 from ml.prefetch import prefetched
+from tests.concurrency import call_together
 
 
 def prefetch_threads():
@@ -63,17 +64,9 @@ def test_concurrent_calls_are_merged_and_each_caller_gets_its_own_results():
         return [x * 10 for x in items]
 
     batcher = MicroBatcher(run, max_items=100)
-    results = {}
-    threads = [threading.Thread(target=lambda n=n: results.__setitem__(n, batcher([n, n + 1])))
-               for n in range(0, 40, 2)]
-    for t in threads:
-        t.start()
-    time.sleep(0.2)
-    gate.set()
-    for t in threads:
-        t.join()
+    results = call_together({n: lambda n=n: batcher([n, n + 1]) for n in range(0, 40, 2)}, gate)
     assert results == {n: [n * 10, (n + 1) * 10] for n in range(0, 40, 2)}
-    assert len(calls) < len(threads)  # merged
+    assert len(calls) < len(results)  # merged
     batcher.close()
 
 

@@ -1,7 +1,6 @@
 """Scoring tracks in batches: a track's scores do not depend on what it was batched with."""
 
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -10,6 +9,7 @@ import torch
 from ml.faces import Face, Track
 from ml.microbatch import BatchedClassifier
 from ml.scoring import EncodedTrack, classify_tracks, score_tracks
+from tests.concurrency import call_together
 
 
 def _encoded(track_id: int, faces: int, seed: int, feature_dim: int) -> EncodedTrack:
@@ -65,14 +65,7 @@ def test_videos_classified_from_several_threads_share_lstm_calls_and_get_what_ea
         return run(items, key)
 
     classifier.batcher._run = held
-    got = {}
-    threads = [threading.Thread(target=lambda v=v: got.__setitem__(v, classifier([videos[v]]))) for v in range(6)]
-    for t in threads:
-        t.start()
-    time.sleep(0.2)
-    gate.set()
-    for t in threads:
-        t.join()
+    got = call_together({v: lambda v=v: classifier([videos[v]]) for v in range(6)}, gate)
     classifier.batcher.close()
     assert classifier.batcher.batches < len(videos)  # merged
     for v, tracks in enumerate(videos):
