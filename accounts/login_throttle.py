@@ -14,20 +14,9 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 
-from detector.api.throttles import hit
+from detector.api.throttles import client_address, hit
 
 log = logging.getLogger(__name__)
-
-
-def client_address(request):
-    """The client's address: REMOTE_ADDR, or with DEEPTRACE_PROXY_COUNT proxies in front (nginx), the
-    address the outermost trusted proxy saw, from the right of X-Forwarded-For (the left is the
-    client's to forge)."""
-    proxies = settings.DEEPTRACE_PROXY_COUNT
-    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
-    if proxies and len(forwarded) >= proxies:
-        return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _keys(request, username):

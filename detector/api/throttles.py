@@ -7,11 +7,16 @@ arrive at once. Rates are read from settings at request time (DRF copies them on
 
 When the cache (Redis) is down the limit is not enforced and the outage is logged: a broker outage must
 not turn every API request into a 500.
+
+An anonymous client is counted by `client_address`, the log-in throttle's rule, not by DRF's default,
+which (NUM_PROXIES unset) keys on the whole X-Forwarded-For header: a client could send a new one with
+every request and never be limited.
 """
 
 import logging
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from rest_framework import throttling
 from rest_framework.settings import api_settings
@@ -39,6 +44,20 @@ class _AtomicWindow:
 
     def wait(self):
         return max(1, self.window_ends - time.time())
+
+    def get_ident(self, request):
+        return client_address(request)
+
+
+def client_address(request):
+    """The client's address: REMOTE_ADDR, or with DEEPTRACE_PROXY_COUNT proxies in front (nginx), the
+    address the outermost trusted proxy saw, from the right of X-Forwarded-For (the left is the
+    client's to forge)."""
+    proxies = settings.DEEPTRACE_PROXY_COUNT
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    if proxies and len(forwarded) >= proxies:
+        return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
 
 
 def hit(key, ttl):
