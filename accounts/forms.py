@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 
@@ -12,9 +13,10 @@ class SignupForm(UserCreationForm):
         fields = ("username", "email")
 
 
-class ThrottledLoginForm(AuthenticationForm):
-    """Django's log-in form, refusing while the account or address is throttled
-    (accounts/login_throttle.py)."""
+class ThrottledLogin:
+    """A log-in form that refuses while the account or address is throttled
+    (accounts/login_throttle.py). The site's form and the admin's count against the same limits, so
+    a guesser gains nothing by switching between them."""
 
     throttled = False
 
@@ -26,3 +28,11 @@ class ThrottledLoginForm(AuthenticationForm):
         cleaned = super().clean()  # raises on a wrong password: the attempt stays counted
         login_throttle.succeeded(self.request, username)
         return cleaned
+
+
+class ThrottledLoginForm(ThrottledLogin, AuthenticationForm):
+    """Django's log-in form, throttled."""
+
+
+class ThrottledAdminLoginForm(ThrottledLogin, AdminAuthenticationForm):
+    """The admin's log-in form (staff only), throttled."""

@@ -1,0 +1,20 @@
+"""The admin site, with the site's log-in throttle on its log-in page (it was a way around it).
+
+Installed as the default admin site (`deepfake_site.apps.AdminConfig` in INSTALLED_APPS), so every
+`admin.register` in the project lands here.
+"""
+
+from django.contrib import admin
+
+from accounts.forms import ThrottledAdminLoginForm
+
+
+class DeepTraceAdminSite(admin.AdminSite):
+    login_form = ThrottledAdminLoginForm
+
+    def login(self, request, extra_context=None):
+        response = super().login(request, extra_context)
+        form = (getattr(response, "context_data", None) or {}).get("form")
+        if getattr(form, "throttled", False):
+            response.status_code = 429  # the form says why, in a sentence, as the site's log-in does
+        return response

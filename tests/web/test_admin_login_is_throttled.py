@@ -1,0 +1,60 @@
+"""The admin's log-in page counts failures against the same limits as the site's: it was a way
+around the log-in throttle for guessing a staff password."""
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+LOCKED = "Too many failed log-ins for this account or from your address. Try again in 15 minutes."
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counters():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def reviewer(staff_user):
+    staff_user.set_password("reviewer secret 7")
+    staff_user.save()
+    return staff_user
+
+
+def admin_log_in(client, username, password, address="203.0.113.7"):
+    return client.post("/admin/login/?next=/admin/", {"username": username, "password": password},
+                       REMOTE_ADDR=address)
+
+
+def test_after_five_failures_the_admin_refuses_the_right_password_with_a_sentence(client, reviewer):
+    assert all(admin_log_in(client, reviewer.username, f"guess {i}").status_code == 200 for i in range(5))
+    response = admin_log_in(client, reviewer.username, "reviewer secret 7")
+    assert response.status_code == 429 and LOCKED in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_failures_on_the_site_and_the_admin_add_up(client, reviewer):
+    for i in range(3):
+        client.post("/accounts/login/", {"username": reviewer.username, "password": f"site {i}"},
+                    REMOTE_ADDR="203.0.113.7")
+    for i in range(2):
+        assert admin_log_in(client, reviewer.username, f"admin {i}").status_code == 200
+    assert admin_log_in(client, reviewer.username, "reviewer secret 7").status_code == 429
+
+
+def test_a_staff_member_logs_in_to_the_admin_and_their_failures_are_cleared(client, reviewer):
+    for i in range(4):
+        admin_log_in(client, reviewer.username, f"guess {i}")
+    response = admin_log_in(client, reviewer.username, "reviewer secret 7")
+    assert response.status_code == 302 and response.url == "/admin/"
+    assert client.get("/admin/").status_code == 200
+    other = Client()
+    assert all(admin_log_in(other, reviewer.username, f"again {i}").status_code == 200 for i in range(5))
+    assert admin_log_in(other, reviewer.username, "reviewer secret 7").status_code == 429
+
+
+def test_a_user_who_is_not_staff_is_still_refused_by_the_admin(client, user):
+    response = admin_log_in(client, "alice", "correct horse 42")
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
