@@ -44,12 +44,12 @@ superuser: migrate
 published-model: migrate
 	$(BIN)/python manage.py install_model --published --if-none-active
 
-# Web server and a Celery worker together; Ctrl-C stops both. SQLite and a filesystem broker unless
-# DATABASE_URL / REDIS_URL are set.
+# Web server and a Celery worker, with beat (the sweeper, the retention purge) inside it; Ctrl-C stops
+# both. SQLite and a filesystem broker unless DATABASE_URL / REDIS_URL are set.
 run: migrate published-model
 	@echo "DeepTrace on http://127.0.0.1:8000  (admin: make superuser; no model yet? $(BIN)/python manage.py install_model --random)"
 	set -a; . ./.env; set +a; \
-	$(BIN)/celery -A deepfake_site worker -Q analysis,default --loglevel INFO & \
+	$(BIN)/celery -A deepfake_site worker -B -Q analysis,default --loglevel INFO & \
 	worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 

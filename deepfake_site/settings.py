@@ -118,8 +118,10 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 2
 DEEPTRACE_MAX_UPLOAD_MB = env_int("DEEPTRACE_MAX_UPLOAD_MB", 200)
 DEEPTRACE_MAX_DURATION_S = env_float("DEEPTRACE_MAX_DURATION_S", 600.0)
 DEEPTRACE_DEFAULT_FRAMES = env_int("DEEPTRACE_DEFAULT_FRAMES", 20)
-# `manage.py purge_videos` deletes stored videos older than this; analyses and crops are kept.
+# Stored videos are deleted this long after their file was stored; analyses and crops are kept. Celery
+# beat runs the purge every DEEPTRACE_PURGE_INTERVAL_S; `manage.py purge_videos` runs it by hand.
 DEEPTRACE_VIDEO_RETENTION_DAYS = env_int("DEEPTRACE_VIDEO_RETENTION_DAYS", 30)
+DEEPTRACE_PURGE_INTERVAL_S = env_int("DEEPTRACE_PURGE_INTERVAL_S", 3600)
 DEEPTRACE_MIN_FRAMES = 10
 DEEPTRACE_MAX_FRAMES = 100
 DEEPTRACE_MODEL_DIR = Path(env_str("DEEPTRACE_MODEL_DIR", str(VAR_DIR / "models")))
@@ -181,6 +183,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BEAT_SCHEDULE = {
     "sweep-unsent-analyses": {"task": "detector.tasks.sweep", "schedule": float(DEEPTRACE_SWEEP_INTERVAL_S)},
+    "purge-old-videos": {"task": "detector.tasks.purge_videos", "schedule": float(DEEPTRACE_PURGE_INTERVAL_S)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_DEFAULT_QUEUE = "default"
@@ -189,6 +192,7 @@ CELERY_TASK_ROUTES = {
     "detector.tasks.analyze": {"queue": env_str("DEEPTRACE_ANALYSIS_QUEUE", "analysis")},
     "detector.tasks.send_webhook": {"queue": "default"},
     "detector.tasks.sweep": {"queue": "default"},
+    "detector.tasks.purge_videos": {"queue": "default"},
 }
 
 # --- API -------------------------------------------------------------------------------------------

@@ -36,6 +36,9 @@ class Video(models.Model):
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When the current file was stored: the upload, or a later upload of the same content that stored a
+    # purged file again. The retention period counts from here (detector/retention.py).
+    stored_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-created_at"]

@@ -3,8 +3,9 @@
 import logging
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from . import dispatch, jobs
+from . import dispatch, jobs, retention
 from .models import Analysis, ModelVersion, Video
 
 log = logging.getLogger(__name__)
@@ -28,20 +29,28 @@ def submit(owner, upload, checked, frames, webhook_url="", force=False):
         if stored is not None:
             return stored, False
         video = Video.objects.get(owner=owner, sha256=checked.sha256)
-    if video.is_purged:
-        _restore(video, upload)
-    earlier = None if force else video.analyses.exclude(status=Analysis.Status.FAILED).first()
-    if earlier is not None:
-        return earlier, True
     with transaction.atomic():
+        # Under the row lock a purge takes (detector/retention.py): the file is either still stored for
+        # the analysis queued here, or already purged and stored again from this upload.
+        retention.lock(video.pk)
+        video.refresh_from_db()
+        if video.is_purged:
+            _restore(video, upload)
+        earlier = None if force else video.analyses.exclude(status=Analysis.Status.FAILED).first()
+        if earlier is not None:
+            return earlier, True
         return start_analysis(video, frames, webhook_url), False
 
 
 def _restore(video, upload):
     """Store the file again for a video purged after the retention period, so it plays and can be
-    re-run. Of two at once, the one whose update finds the field still empty keeps its file."""
+    re-run, and is kept a whole retention period from now. Of two at once (SQLite has no row locks),
+    the one whose update finds the field still empty keeps its file."""
     video.file.save(upload.name, upload, save=False)
-    if not Video.objects.filter(pk=video.pk, file="").update(file=video.file.name):
+    stored_at = timezone.now()
+    if Video.objects.filter(pk=video.pk, file="").update(file=video.file.name, stored_at=stored_at):
+        video.stored_at = stored_at
+    else:
         video.file.delete(save=False)
         video.refresh_from_db()
 
@@ -121,12 +130,15 @@ def is_retryable(analysis):
 
 def retry(analysis):
     """Run a failed or stuck analysis again. Returns False if it is not in a retryable state."""
-    if not is_retryable(analysis):
-        return False
-    # A fresh count of attempts: the worker gives up on a video that killed its worker too often.
-    Analysis.objects.filter(pk=analysis.pk).update(attempts=0)
-    enqueue(analysis)
-    return True
+    with transaction.atomic():
+        retention.lock(analysis.video_id)  # a purge of its video waits, or has finished and is seen
+        analysis.video.refresh_from_db()
+        if not is_retryable(analysis):
+            return False
+        # A fresh count of attempts: the worker gives up on a video that killed its worker too often.
+        Analysis.objects.filter(pk=analysis.pk).update(attempts=0)
+        enqueue(analysis)
+        return True
 
 
 def release_waiting():

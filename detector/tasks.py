@@ -1,11 +1,13 @@
 """Celery tasks: thin wrappers that call detector.jobs / dispatch and enqueue what follows.
 
-Routed in settings: analyses to the "analysis" queue, webhooks and the sweeper to "default".
+Routed in settings: analyses to the "analysis" queue, webhooks, the sweeper and the retention purge
+to "default"; Celery beat sends the last two on their intervals.
 """
 
 from celery import shared_task
+from django.conf import settings
 
-from . import dispatch, jobs, webhooks
+from . import dispatch, jobs, retention, webhooks
 from .models import Analysis
 
 
@@ -28,3 +30,10 @@ def send_webhook(self, analysis_id):
 @shared_task(name="detector.tasks.sweep")
 def sweep():
     return dispatch.sweep()
+
+
+@shared_task(name="detector.tasks.purge_videos")
+def purge_videos():
+    """Delete the video files past DEEPTRACE_VIDEO_RETENTION_DAYS (as `manage.py purge_videos` does)."""
+    count, _size = retention.purge_videos(settings.DEEPTRACE_VIDEO_RETENTION_DAYS)
+    return count

@@ -1,15 +1,18 @@
-"""`manage.py purge_videos` deletes stored video files past the retention period and keeps analyses,
-verdicts and face crops; the result page says the video is gone."""
+"""`manage.py purge_videos` (and Celery beat, on its interval) deletes stored video files past the
+retention period and keeps analyses, verdicts and face crops; the result page says the video is gone."""
 
+import threading
+import time
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.utils import timezone
 
-from detector import services
+from detector import retention, services, tasks
 from detector.models import Analysis, FrameResult, Video
 from tests.web.helpers import make_analysis, make_done_analysis, upload_file
 
@@ -17,7 +20,8 @@ pytestmark = pytest.mark.django_db
 
 
 def aged(analysis, days):
-    Video.objects.filter(pk=analysis.video_id).update(created_at=timezone.now() - timedelta(days=days))
+    then = timezone.now() - timedelta(days=days)
+    Video.objects.filter(pk=analysis.video_id).update(created_at=then, stored_at=then)
     return Path(analysis.video.file.path)
 
 
@@ -63,8 +67,9 @@ def test_uploading_a_purged_video_again_stores_it_again(client, user, clips):
     client.force_login(user)
     client.post("/", {"video": upload_file(clips["face"]), "frames": 20})
     analysis = Analysis.objects.get()
-    aged(analysis, 40)
-    purge("--older-than-days", "30")
+    Analysis.objects.update(status=Analysis.Status.DONE)  # a queued one would keep its video
+    old_path = aged(analysis, 40)
+    assert purge("--older-than-days", "30").startswith("Deleted 1 video file(s)") and not old_path.exists()
     again = client.post("/", {"video": upload_file(clips["face"]), "frames": 20})
     assert again.url == f"/analyses/{analysis.pk}/"
     video = Video.objects.get()
@@ -79,3 +84,59 @@ def test_a_purged_video_is_gone_not_an_error_for_its_owner_and_the_review_page(c
     assert client.get(f"/media/videos/{done.video_id}").status_code == 404  # was a 500 (ValueError)
     page = admin_client.get(f"/admin/detector/flaggedanalysis/{done.pk}/change/")  # the review page
     assert page.status_code == 200 and "deleted after the retention period" in page.content.decode()
+
+
+def test_a_purged_video_uploaded_again_is_kept_a_whole_period_from_then(client, user, clips):
+    client.force_login(user)
+    client.post("/", {"video": upload_file(clips["face"]), "frames": 20})
+    Analysis.objects.update(status=Analysis.Status.DONE)
+    aged(Analysis.objects.get(), 40)
+    assert purge("--older-than-days", "30").startswith("Deleted 1 video file(s)")
+    client.post("/", {"video": upload_file(clips["face"]), "frames": 20})  # stored again
+    # It was purged again at the next run: its upload date (kept) was the retention clock.
+    assert purge("--older-than-days", "30").startswith("Deleted 0 video file(s)")
+    video = Video.objects.get()
+    assert video.file.name and Path(video.file.path).exists()
+    assert (timezone.now() - video.created_at).days == 40 and (timezone.now() - video.stored_at).days == 0
+
+
+def test_celery_beat_runs_the_purge_with_the_retention_setting(user, settings):
+    entry = next(e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "detector.tasks.purge_videos")
+    assert entry["schedule"] == settings.DEEPTRACE_PURGE_INTERVAL_S == 3600
+    assert settings.CELERY_TASK_ROUTES["detector.tasks.purge_videos"] == {"queue": "default"}
+    settings.DEEPTRACE_VIDEO_RETENTION_DAYS = 7
+    old, new = aged(make_done_analysis(user), 8), aged(make_done_analysis(user), 6)
+    assert tasks.purge_videos.apply().get() == 1  # the task as the worker runs it
+    assert not old.exists() and new.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rerun_queued_while_the_purge_runs_keeps_its_video(user):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL (make test)")
+    done = make_done_analysis(user)
+    path = aged(done, 40)
+    locked, release, purged = threading.Event(), threading.Event(), []
+
+    def rerun():  # as services.submit and retry do: the video's row locked, an analysis queued, commit
+        with transaction.atomic():
+            list(Video.objects.select_for_update().filter(pk=done.video_id))
+            Analysis.objects.create(video_id=done.video_id, frames_requested=20, status=Analysis.Status.QUEUED)
+            locked.set()
+            release.wait(10)
+        connection.close()
+
+    def purge_in_thread():
+        purged.append(retention.purge_videos(30))
+        connection.close()
+
+    threads = [threading.Thread(target=rerun), threading.Thread(target=purge_in_thread)]
+    threads[0].start()
+    assert locked.wait(10)
+    threads[1].start()
+    time.sleep(0.5)  # the purge has listed the video (the re-run is not committed) and waits for its row
+    release.set()
+    for thread in threads:
+        thread.join(20)
+    # It was deleted: the purge's update waited for the row and then emptied it under the queued re-run.
+    assert purged == [(0, 0)] and path.exists() and Video.objects.get(pk=done.video_id).file.name

@@ -2,8 +2,9 @@
 
     manage.py purge_videos [--older-than-days N]   (default: DEEPTRACE_VIDEO_RETENTION_DAYS)
 
-Run it daily (cron, or a Celery beat entry). A video whose analysis is queued or running is kept
-until it finishes.
+Celery beat runs the same purge every DEEPTRACE_PURGE_INTERVAL_S (detector.tasks.purge_videos); this
+command runs it by hand, with another period if asked. The period counts from when the file was
+stored (`Video.stored_at`). A video whose analysis is queued or running is kept until it finishes.
 """
 
 from django.conf import settings
