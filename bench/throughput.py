@@ -15,7 +15,9 @@ It prints a JSON line per mode (clips/s, frames/s, the share of the CPU cores ke
 utilisation when there is a GPU) and the ratios: batch clips/s over one-at-a-time clips/s, and the
 time taken over the decode-only time. `--repeat N` runs N rounds of every mode, one after another,
 and ends with each mode's median and range over the rounds: one at a time on torch's threads swings
-by 30 % from run to run on a shared VM (0.63-0.81 clips/s), so one round's ratio says little.
+by 30 % from run to run on a shared VM (0.63-0.81 clips/s), so one round's ratio says little. Every
+other round runs the modes in reverse order, so a machine that slows down or speeds up during the
+run does not favour the mode that always runs first.
 """
 
 from __future__ import annotations
@@ -123,18 +125,20 @@ def batched(clips, detector, options, concurrency, pool=None) -> int:
                                                                workers="threads", pool=pool) if o.result)
 
 
-def one_round(args, clips, detector, options, pools) -> list[dict]:
+def one_round(args, clips, detector, options, pools, reverse: bool = False) -> list[dict]:
     """Every mode once over the same clips, with the ratios to this round's decode-only and
-    one-at-a-time rows."""
-    rows = [timed("decode only", clips, args.frames, args.device, lambda: decode_only(clips, args.frames))]
+    one-at-a-time rows. `reverse` runs the modes in the opposite order (rows keep theirs): alternate
+    rounds so, the machine's drift during a round favours no mode in the medians."""
+    modes = [("decode only", lambda: decode_only(clips, args.frames))]
     if not args.skip_one_at_a_time:
-        rows.append(timed("one at a time", clips, args.frames, args.device,
-                          lambda: one_at_a_time(clips, detector, options)))
+        modes.append(("one at a time", lambda: one_at_a_time(clips, detector, options)))
     for workers in args.workers:
         for c in args.concurrency:
             pool = pools.get(c) if workers == "processes" else None
-            rows.append(timed(f"batch {workers} x{c}", clips, args.frames, args.device,
-                              lambda c=c, p=pool: batched(clips, detector, options, c, p)))
+            modes.append((f"batch {workers} x{c}", lambda c=c, p=pool: batched(clips, detector, options, c, p)))
+    done = {mode: timed(mode, clips, args.frames, args.device, run)
+            for mode, run in (modes[::-1] if reverse else modes)}
+    rows = [done[mode] for mode, _ in modes]
     decode_s = rows[0]["seconds"]
     single = next((r for r in rows if r["mode"] == "one at a time"), None)
     for row in rows:
@@ -218,7 +222,7 @@ def main(argv=None) -> None:
         print(f"{c} worker processes started and warmed in {time.perf_counter() - started:.1f} s")
     rounds = []
     for r in range(args.repeat):
-        rows = one_round(args, clips, detector, options, pools)
+        rows = one_round(args, clips, detector, options, pools, reverse=r % 2 == 1)
         for row in rows:
             row["round"] = r + 1
             print(json.dumps(row))

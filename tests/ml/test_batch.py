@@ -34,6 +34,12 @@ def videos(clips, tmp_path_factory):
     ]
 
 
+@pytest.fixture(scope="module")
+def expected(videos, small_detector, face_detector):
+    """What `analyze` gives each video alone (or the error it raises): what every batch path must give."""
+    return [alone(v, small_detector, face_detector) for v in videos]
+
+
 def alone(path, detector, face_detector):
     try:
         return analyze(path, detector, OPTIONS, face_detector=face_detector)
@@ -68,8 +74,7 @@ def merging_engines(small_detector):
     engines.close()
 
 
-def test_each_video_gets_what_analyze_gives_it_alone(videos, small_detector, face_detector, merging_engines):
-    expected = [alone(v, small_detector, face_detector) for v in videos]
+def test_each_video_gets_what_analyze_gives_it_alone(videos, expected, small_detector, merging_engines):
     outcomes = list(analyze_videos(videos, small_detector, OPTIONS, concurrency=4, engines=merging_engines))
     assert [o.path for o in outcomes] == [str(v) for v in videos]  # in the order given
     for want, outcome in zip(expected, outcomes):
@@ -100,9 +105,7 @@ def test_a_long_list_keeps_only_a_few_videos_in_flight(clips, small_detector, mo
     assert sum(1 for _ in outcomes) == 49
 
 
-def test_on_a_cpu_worker_processes_give_each_video_what_analyze_gives_it_alone(videos, small_detector,
-                                                                                face_detector):
-    expected = [alone(v, small_detector, face_detector) for v in videos]
+def test_on_a_cpu_worker_processes_give_each_video_what_analyze_gives_it_alone(videos, expected, small_detector):
     outcomes = list(analyze_videos(videos, small_detector, OPTIONS, concurrency=2))  # processes: the CPU default
     assert [o.path for o in outcomes] == [str(v) for v in videos]
     for want, outcome in zip(expected, outcomes):
