@@ -6,26 +6,17 @@ database holding a duplicate could not migrate, and the extra copies' files were
 
 import pytest
 from django.core.files.base import ContentFile
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.deploy.migrations import migrate, migrated_to
 
 BEFORE = [("detector", "0004_job_lease_and_enqueued_at")]
 AFTER = [("detector", "0005_video_once_per_owner")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_duplicates_are_merged_and_the_constraint_added(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
-    latest = MigrationExecutor(connection).loader.graph.leaf_nodes("detector")
-    apps = _migrate(BEFORE)
-    try:
+    with migrated_to(BEFORE) as apps:
         User = apps.get_model("auth", "User")
         Video = apps.get_model("detector", "Video")
         Analysis = apps.get_model("detector", "Analysis")
@@ -38,7 +29,7 @@ def test_duplicates_are_merged_and_the_constraint_added(settings, tmp_path):
             Analysis.objects.create(video=video)
         files = [tmp_path / v.file.name for v in copies]
 
-        apps = _migrate(AFTER)
+        apps = migrate(AFTER)
 
         Video = apps.get_model("detector", "Video")
         Analysis = apps.get_model("detector", "Analysis")
@@ -46,5 +37,3 @@ def test_duplicates_are_merged_and_the_constraint_added(settings, tmp_path):
         assert kept.pk == copies[0].pk  # the oldest copy stays
         assert Analysis.objects.filter(video=kept).count() == 3  # every analysis moved to it
         assert files[0].exists() and not files[1].exists() and not files[2].exists()
-    finally:
-        _migrate(latest)

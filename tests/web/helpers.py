@@ -6,7 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from detector.models import Analysis, FrameResult, Review
 from tests.pipeline_jobs.factories import make_analysis, tiny_jpeg
 
-__all__ = ["make_analysis", "make_done_analysis", "make_review", "upload_file"]
+__all__ = ["LOGIN_LOCKED", "make_analysis", "make_done_analysis", "make_review", "upload_file"]
+# What a throttled log-in form says (accounts/login_throttle.py), on the site and in the admin.
+LOGIN_LOCKED = "Too many failed log-ins for this account or from your address. Try again in 15 minutes."
 
 
 def make_done_analysis(owner, model_version=None, scores=(0.2, 0.55, 0.9)):

@@ -2,18 +2,11 @@
 around the log-in throttle for guessing a staff password."""
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
-pytestmark = pytest.mark.django_db
-LOCKED = "Too many failed log-ins for this account or from your address. Try again in 15 minutes."
+from tests.web.helpers import LOGIN_LOCKED as LOCKED
 
-
-@pytest.fixture(autouse=True)
-def _fresh_counters():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 
 @pytest.fixture

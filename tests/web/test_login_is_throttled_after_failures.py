@@ -5,19 +5,12 @@ import threading
 import time
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
-pytestmark = pytest.mark.django_db
-LOCKED = "Too many failed log-ins for this account or from your address. Try again in 15 minutes."
+from tests.web.helpers import LOGIN_LOCKED as LOCKED
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 RIGHT = "correct horse 42"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_counters():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def log_in(client, password, username="alice", address="203.0.113.7"):
