@@ -73,6 +73,11 @@ DATABASES = {
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"), conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # `make run`'s web server and worker write to one file. A deferred transaction that reads (a row
+    # lock is only a read on SQLite) and then writes fails at once if the other wrote meanwhile;
+    # IMMEDIATE takes the write lock at BEGIN, so the other waits (up to `timeout` s) instead.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
 # Lets several test runs share one PostgreSQL server without clobbering each other's test database.
 if env_str("DEEPTRACE_TEST_DATABASE_NAME", ""):
     DATABASES["default"]["TEST"] = {"NAME": env_str("DEEPTRACE_TEST_DATABASE_NAME")}
