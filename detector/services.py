@@ -29,30 +29,44 @@ def submit(owner, upload, checked, frames, webhook_url="", force=False):
         if stored is not None:
             return stored, False
         video = Video.objects.get(owner=owner, sha256=checked.sha256)
-    with transaction.atomic():
-        # Under the row lock a purge takes (detector/retention.py): the file is either still stored for
-        # the analysis queued here, or already purged and stored again from this upload.
-        retention.lock(video.pk)
-        video.refresh_from_db()
-        if video.is_purged:
-            _restore(video, upload)
-        earlier = None if force else video.analyses.exclude(status=Analysis.Status.FAILED).first()
-        if earlier is not None:
-            return earlier, True
-        return start_analysis(video, frames, webhook_url), False
+    # A purged video's upload is written before the row lock is taken (it may be 200 MB), and removed
+    # again if it is not used.
+    copy = _save_copy(video, upload) if video.is_purged else None
+    restored = None
+    try:
+        with transaction.atomic():
+            # Under the row lock a purge takes (detector/retention.py): the file is either still stored
+            # for the analysis queued here, or already purged and stored again from this upload.
+            retention.lock(video.pk)
+            video.refresh_from_db()
+            if video.is_purged:
+                restored = copy or _save_copy(video, upload)  # purged since it was looked up: rare
+                _restore(video, restored)
+            earlier = None if force else video.analyses.exclude(status=Analysis.Status.FAILED).first()
+            if earlier is not None:
+                return earlier, True
+            return start_analysis(video, frames, webhook_url), False
+    except BaseException:
+        if restored:  # the row that pointed at it was rolled back
+            video.file.storage.delete(restored)
+        raise
+    finally:
+        if copy and copy != restored:
+            video.file.storage.delete(copy)
 
 
-def _restore(video, upload):
-    """Store the file again for a video purged after the retention period, so it plays and can be
-    re-run, and is kept a whole retention period from now. Of two at once (SQLite has no row locks),
-    the one whose update finds the field still empty keeps its file."""
-    video.file.save(upload.name, upload, save=False)
-    stored_at = timezone.now()
-    if Video.objects.filter(pk=video.pk, file="").update(file=video.file.name, stored_at=stored_at):
-        video.stored_at = stored_at
-    else:
-        video.file.delete(save=False)
-        video.refresh_from_db()
+def _save_copy(video, upload):
+    """Store the upload under a new name for `video`'s file; the name."""
+    field = video.file.field
+    return video.file.storage.save(field.generate_filename(video, upload.name), upload, max_length=field.max_length)
+
+
+def _restore(video, name):
+    """Point a video purged after the retention period (its row locked) at the upload stored again as
+    `name`, so it plays and can be re-run, and is kept a whole retention period from now."""
+    video.stored_at = timezone.now()
+    video.file.name = name
+    Video.objects.filter(pk=video.pk).update(file=name, stored_at=video.stored_at)
 
 
 def _store_first(owner, upload, checked, frames, webhook_url):
@@ -132,7 +146,9 @@ def retry(analysis):
     """Run a failed or stuck analysis again. Returns False if it is not in a retryable state."""
     with transaction.atomic():
         retention.lock(analysis.video_id)  # a purge of its video waits, or has finished and is seen
-        analysis.video.refresh_from_db()
+        # Its status and video as they are now: a second click's copy may say FAILED after the first
+        # click's run was claimed by a worker.
+        analysis.refresh_from_db()
         if not is_retryable(analysis):
             return False
         # A fresh count of attempts: the worker gives up on a video that killed its worker too often.

@@ -93,7 +93,7 @@ def test_a_purged_video_uploaded_again_is_kept_a_whole_period_from_then(client, 
     aged(Analysis.objects.get(), 40)
     assert purge("--older-than-days", "30").startswith("Deleted 1 video file(s)")
     client.post("/", {"video": upload_file(clips["face"]), "frames": 20})  # stored again
-    # It was purged again at the next run: its upload date (kept) was the retention clock.
+    # Kept: before stored_at, its upload date (kept) was the clock and this run purged it again.
     assert purge("--older-than-days", "30").startswith("Deleted 0 video file(s)")
     video = Video.objects.get()
     assert video.file.name and Path(video.file.path).exists()
@@ -138,5 +138,77 @@ def test_a_rerun_queued_while_the_purge_runs_keeps_its_video(user):
     release.set()
     for thread in threads:
         thread.join(20)
-    # It was deleted: the purge's update waited for the row and then emptied it under the queued re-run.
+    # Kept: before the re-check under the lock, the purge's update waited for the row, then emptied it
+    # under the queued re-run.
     assert purged == [(0, 0)] and path.exists() and Video.objects.get(pk=done.video_id).file.name
+
+
+def purging_in_the_background(video_pk, hold_s):
+    """The real purge of one video, in a transaction that keeps its row lock `hold_s` longer before
+    committing; (thread, [what purge_one returned])."""
+    locked, purged = threading.Event(), []
+
+    def run():
+        with transaction.atomic():
+            purged.append(retention.purge_one(video_pk, 30))
+            locked.set()
+            time.sleep(hold_s)
+        connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert locked.wait(10)
+    return thread, purged
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_of_a_video_being_purged_waits_for_the_purge_and_stores_it_again(client, user, clips):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL (make test)")
+    client.force_login(user)
+    client.post("/", {"video": upload_file(clips["face"]), "frames": 20})
+    Analysis.objects.update(status=Analysis.Status.DONE)
+    aged(Analysis.objects.get(), 40)
+    thread, purged = purging_in_the_background(Video.objects.get().pk, 1.5)
+    client.post("/", {"video": upload_file(clips["face"]), "frames": 20})
+    thread.join(20)
+    video = Video.objects.get()
+    assert purged[0] is not None  # the purge did delete the old file
+    # Without the lock the upload saw the file still there, and the purge then left it pointing nowhere.
+    assert video.file.name and Path(video.file.path).read_bytes() == clips["face"].read_bytes()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_of_a_video_being_purged_waits_for_the_purge_and_is_refused(user):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL (make test)")
+    failed = make_analysis(user, status=Analysis.Status.FAILED)
+    path = aged(failed, 40)
+    thread, purged = purging_in_the_background(failed.video_id, 1.5)
+    # Without the lock it was queued again, on the file being deleted.
+    assert services.retry(Analysis.objects.get(pk=failed.pk)) is False
+    thread.join(20)
+    assert purged[0] is not None and not path.exists()
+    assert Analysis.objects.get(pk=failed.pk).status == Analysis.Status.FAILED
+
+
+def test_an_upload_that_fails_to_queue_leaves_no_stray_copy_of_the_file(user, clips, monkeypatch, settings):
+    from detector import uploads
+
+    done = make_done_analysis(user)
+    aged(done, 40)
+    purge("--older-than-days", "30")
+    media = Path(settings.MEDIA_ROOT) / "videos"
+    files_before = sorted(media.rglob("*"))
+    upload = upload_file(clips["face"])
+    checked = uploads.check_upload(upload)
+    Video.objects.filter(pk=done.video_id).update(sha256=checked.sha256)  # the same content, purged
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(services, "start_analysis", broken)
+    with pytest.raises(RuntimeError):
+        services.submit(user, upload, checked, 20, force=True)
+    assert sorted(media.rglob("*")) == files_before  # the stored copy went with the rolled-back row
+    assert Video.objects.get(pk=done.video_id).is_purged

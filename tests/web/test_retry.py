@@ -52,3 +52,18 @@ def test_a_get_is_not_allowed(client, user):
     analysis = failed(user)
     client.force_login(user)
     assert client.get(f"/analyses/{analysis.pk}/retry/").status_code == 405
+
+
+def test_a_second_click_does_not_queue_again_a_run_a_worker_has_taken(user, active_model):
+    from django.utils import timezone
+
+    from detector import services
+
+    first_click = failed(user)
+    second_click = Analysis.objects.get(pk=first_click.pk)  # loaded by the second request: still failed
+    assert services.retry(first_click) is True
+    Analysis.objects.filter(pk=first_click.pk).update(status=Analysis.Status.RUNNING, attempts=1,
+                                                      heartbeat_at=timezone.now())  # a worker took it
+    assert services.retry(second_click) is False  # was True: queued again under the running worker
+    row = Analysis.objects.get(pk=first_click.pk)
+    assert (row.status, row.attempts) == ("running", 1)
