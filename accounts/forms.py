@@ -25,7 +25,14 @@ class ThrottledLogin:
         if not login_throttle.attempt(self.request, username):
             self.throttled = True
             raise ValidationError(login_throttle.locked_message(), code="throttled")
-        cleaned = super().clean()  # raises on a wrong password: the attempt stays counted
+        try:
+            cleaned = super().clean()  # raises on a wrong password: the attempt stays counted
+        except ValidationError:
+            if self.get_user() is not None:
+                # The right password of an account this form does not let in (not staff, on the admin's):
+                # not a guess, so it must not lock the person out of the site's log-in.
+                login_throttle.succeeded(self.request, username)
+            raise
         login_throttle.succeeded(self.request, username)
         return cleaned
 

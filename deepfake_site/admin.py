@@ -5,6 +5,7 @@ Installed as the default admin site (`deepfake_site.apps.AdminConfig` in INSTALL
 """
 
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 
 from accounts.forms import ThrottledAdminLoginForm
 
@@ -12,6 +13,7 @@ from accounts.forms import ThrottledAdminLoginForm
 class DeepTraceAdminSite(admin.AdminSite):
     login_form = ThrottledAdminLoginForm
 
+    @login_not_required  # as AdminSite.login is: reachable under LoginRequiredMiddleware
     def login(self, request, extra_context=None):
         response = super().login(request, extra_context)
         form = (getattr(response, "context_data", None) or {}).get("form")

@@ -13,6 +13,7 @@ which (NUM_PROXIES unset) keys on the whole X-Forwarded-For header: a client cou
 every request and never be limited.
 """
 
+import ipaddress
 import logging
 import time
 
@@ -50,14 +51,26 @@ class _AtomicWindow:
 
 
 def client_address(request):
-    """The client's address: REMOTE_ADDR, or with DEEPTRACE_PROXY_COUNT proxies in front (nginx), the
-    address the outermost trusted proxy saw, from the right of X-Forwarded-For (the left is the
-    client's to forge)."""
+    """The client, as rate limits count it: REMOTE_ADDR, or with DEEPTRACE_PROXY_COUNT proxies in front
+    (nginx), the address the outermost trusted proxy saw, from the right of X-Forwarded-For (the left
+    is the client's to forge). An IPv6 address counts as its /64: one subscriber usually holds a
+    whole /64 and could otherwise take a fresh address for every request."""
     proxies = settings.DEEPTRACE_PROXY_COUNT
     forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
-    if proxies and len(forwarded) >= proxies:
-        return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
+    address = forwarded[-proxies] if proxies and len(forwarded) >= proxies else request.META.get("REMOTE_ADDR", "")
+    return _subscriber(address)
+
+
+def _subscriber(address):
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address  # not an address (a proxy's "unknown"): counted as given
+    if ip.version == 6:
+        if ip.ipv4_mapped:  # ::ffff:a.b.c.d, an IPv4 client through a dual-stack socket
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def hit(key, ttl):

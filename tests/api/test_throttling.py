@@ -41,3 +41,10 @@ def test_behind_nginx_anonymous_clients_are_told_apart_by_the_address_nginx_saw(
 
     assert [get("203.0.113.7", f"192.0.2.{i}") for i in range(3)] == [404, 404, 429]
     assert get("203.0.113.8", "192.0.2.1") == 404  # another client behind the same proxy has its own count
+
+
+def test_an_ipv6_client_cannot_take_a_fresh_count_from_its_own_64(small_rates, api_client):
+    codes = [api_client.get("/api/v1/models/active/", REMOTE_ADDR=f"2001:db8:1:2::{i:x}").status_code
+             for i in range(3)]
+    assert codes == [404, 404, 429]
+    assert api_client.get("/api/v1/models/active/", REMOTE_ADDR="2001:db8:1:3::1").status_code == 404  # another /64

@@ -51,3 +51,11 @@ def test_a_staff_member_logs_in_to_the_admin_and_their_failures_are_cleared(clie
 def test_a_user_who_is_not_staff_is_still_refused_by_the_admin(client, user):
     response = admin_log_in(client, "alice", "correct horse 42")
     assert response.status_code == 200 and "_auth_user_id" not in client.session
+
+
+def test_a_user_trying_the_admin_with_their_own_password_is_not_locked_out_of_the_site(client, user):
+    for _ in range(6):
+        assert admin_log_in(client, "alice", "correct horse 42").status_code == 200  # not staff: refused
+    response = client.post("/accounts/login/", {"username": "alice", "password": "correct horse 42"},
+                           REMOTE_ADDR="203.0.113.7")
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(user.pk)
