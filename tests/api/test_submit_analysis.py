@@ -89,8 +89,8 @@ def test_it_refuses_a_too_large_file_with_413(alice, clips, settings):
 
 def test_it_refuses_a_truncated_video_with_a_400(alice, clips):
     response = post(alice, clips["truncated"])
-    assert response.status_code in (400, 415)
-    assert response.json()["error"]["code"] and not Video.objects.exists()
+    assert response.status_code == 400 and error_code(response) == "truncated_video"
+    assert "incomplete" in response.json()["error"]["message"] and not Video.objects.exists()
 
 
 def test_it_refuses_an_empty_file_with_400_invalid_naming_the_video(alice, tmp_path):

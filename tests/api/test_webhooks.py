@@ -15,16 +15,16 @@ from tests.api.factories import make_done
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def receiver():
-    """A local HTTP server on 127.0.0.1 that answers 500 to the first POST and 200 after."""
+def serve(status_for):
+    """A local HTTP server on 127.0.0.1 answering the n-th POST (1-based) with status_for(n); yields
+    (url, [(headers, body) per POST])."""
     received = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             body = self.rfile.read(int(self.headers["Content-Length"]))
             received.append((dict(self.headers), body))
-            self.send_response(500 if len(received) == 1 else 200)
+            self.send_response(status_for(len(received)))
             self.end_headers()
 
         def log_message(self, *args):
@@ -34,6 +34,18 @@ def receiver():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/hook", received
     server.shutdown()
+
+
+@pytest.fixture
+def receiver():
+    """Answers 500 to the first POST and 200 after."""
+    yield from serve(lambda n: 500 if n == 1 else 200)
+
+
+@pytest.fixture
+def broken_receiver():
+    """Answers 500 to every POST."""
+    yield from serve(lambda n: 500)
 
 
 def test_it_posts_the_signed_detail_and_retries_after_a_500(receiver, user, alice, settings):
@@ -54,11 +66,17 @@ def test_it_posts_the_signed_detail_and_retries_after_a_500(receiver, user, alic
     assert payload.keys() == detail.keys()
 
 
-def test_it_gives_up_after_five_retries(user, settings):
+def test_it_gives_up_after_five_retries(user, settings, broken_receiver):
+    settings.DEEPTRACE_WEBHOOK_ALLOW_PRIVATE = True
+    url, received = broken_receiver
+    result = send_webhook.apply(args=[make_done(user, webhook_url=url).pk])
+    assert result.failed() and len(received) == 6  # the first try and five retries, then no more
+
+
+def test_a_receiver_nobody_listens_on_fails_the_delivery(user, settings):
     settings.DEEPTRACE_WEBHOOK_ALLOW_PRIVATE = True
     analysis = make_done(user, webhook_url="http://127.0.0.1:9/closed")  # nothing listens on port 9
-    result = send_webhook.apply(args=[analysis.pk])
-    assert result.failed()
+    assert send_webhook.apply(args=[analysis.pk]).failed()
 
 
 def test_the_backoff_doubles():

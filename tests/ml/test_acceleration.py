@@ -14,12 +14,15 @@ from ml.results import AnalyzeOptions
 from ml.video import sample_frames
 
 
-def test_the_cpu_keeps_float32_and_a_gpu_gets_reduced_precision_and_channels_last():
+def test_the_cpu_keeps_float32():
     assert Acceleration.for_device("cpu") == Acceleration()  # as before: float32, torch's own threads
     assert cpu_threads_beside_decoding() == max(1, len(os.sched_getaffinity(0)) - 1)
-    if torch.cuda.is_available():
-        gpu = Acceleration.for_device("cuda")
-        assert gpu.autocast in ("bfloat16", "float16") and gpu.channels_last
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_a_gpu_gets_reduced_precision_and_channels_last():
+    gpu = Acceleration.for_device("cuda")
+    assert gpu.autocast in ("bfloat16", "float16") and gpu.channels_last
 
 
 def test_bf16_autocast_and_channels_last_keep_the_scores(clips, small_detector, face_detector):

@@ -82,7 +82,7 @@ def test_largest_face_first_as_facenet_lists_them(stages):
     frame[0, 150:321, 400:571] = data.astronaut()[:171 * 2:2, :171 * 2:2][:171, :171]  # a bigger face
     boxes, _ = stages.detect(frame)
     areas = [(b[2] - b[0]) * (b[3] - b[1]) for b in boxes[0]]
-    assert areas == sorted(areas, reverse=True)
+    assert len(areas) >= 2 and areas == sorted(areas, reverse=True)  # one face would be sorted anyway
 
 
 def test_a_frame_without_faces_gives_none_as_facenet_does(reference, stages):

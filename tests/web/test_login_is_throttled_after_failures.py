@@ -81,3 +81,7 @@ def test_behind_nginx_the_address_is_the_one_nginx_saw_not_a_forged_one(client, 
     response = client.post("/accounts/login/", {"username": "alice", "password": RIGHT}, REMOTE_ADDR="10.0.0.2",
                            HTTP_X_FORWARDED_FOR="203.0.113.7")
     assert response.status_code == 429
+    # Another client behind the same nginx is not locked out with it.
+    other = Client().post("/accounts/login/", {"username": "alice", "password": RIGHT}, REMOTE_ADDR="10.0.0.2",
+                          HTTP_X_FORWARDED_FOR="198.51.100.50")
+    assert other.status_code == 302

@@ -126,7 +126,11 @@ def test_a_rerun_queued_while_the_purge_runs_keeps_its_video(user):
             release.wait(10)
         connection.close()
 
+    purge_pid, purge_started = [], threading.Event()
+
     def purge_in_thread():
+        purge_pid.append(backend_pid())
+        purge_started.set()
         purged.append(retention.purge_videos(30))
         connection.close()
 
@@ -134,13 +138,32 @@ def test_a_rerun_queued_while_the_purge_runs_keeps_its_video(user):
     threads[0].start()
     assert locked.wait(10)
     threads[1].start()
-    time.sleep(0.5)  # the purge has listed the video (the re-run is not committed) and waits for its row
+    assert purge_started.wait(10)
+    wait_until_waiting_for_a_lock(purge_pid[0])  # it listed the video (the re-run not committed) and waits
     release.set()
     for thread in threads:
         thread.join(20)
     # Kept: before the re-check under the lock, the purge's update waited for the row, then emptied it
     # under the queued re-run.
     assert purged == [(0, 0)] and path.exists() and Video.objects.get(pk=done.video_id).file.name
+
+
+def backend_pid():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def wait_until_waiting_for_a_lock(pid, timeout_s=20):
+    """Until PostgreSQL session `pid` waits for a lock another session holds."""
+    deadline = time.monotonic() + timeout_s
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", [pid])
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.02)
+    raise AssertionError(f"session {pid} never waited for a lock")
 
 
 def purging_in_the_background(video_pk, hold_s):
