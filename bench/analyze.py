@@ -3,7 +3,7 @@
     .venv/bin/python bench/analyze.py [CLIP ...] [--frames 20] [--threads N] [--backbone NAME]
                                       [--height 1080] [--baseline] [--long]
 
-The detector runs as a worker serves it (`ml.acceleration.Acceleration.for_device`, the face settings'
+The detector runs as a worker serves it (`ml.serving.acceleration.Acceleration.for_device`, the face settings'
 defaults). Prints per-stage seconds, sampled frames per second, peak RSS, and the ratio of the total
 time to the time needed only to decode the same sampled frames (measured in the same run), both as
 the pipeline decodes them (skipping frames nothing refers to) and by OpenCV's full sequential pass.
@@ -44,7 +44,7 @@ def peak_rss_mb() -> float:
 
 def decode_only_seconds(path: Path, frames: int) -> float:
     """Decoding the sampled frames as the pipeline does (skipping frames nothing refers to)."""
-    from ml.video import probe, sample_frames
+    from ml.media.video import probe, sample_frames
 
     start = time.perf_counter()
     for _ in sample_frames(path, frames, info=probe(path)):
@@ -55,7 +55,7 @@ def decode_only_seconds(path: Path, frames: int) -> float:
 def full_decode_seconds(path: Path, frames: int) -> float:
     """Decoding the same frames with OpenCV's sequential pass, every frame up to the last one wanted:
     the decode-only time as the throughput issue first measured it."""
-    from ml import video
+    from ml.media import video
 
     start = time.perf_counter()
     info = video.probe(path)
@@ -66,8 +66,8 @@ def full_decode_seconds(path: Path, frames: int) -> float:
 
 def bench_clip(path: Path, setups: dict, frames: int) -> list[dict]:
     """One row per setup (name -> (detector, face detector)) for this clip, after one decode-only pass."""
-    from ml.pipeline import analyze
     from ml.results import AnalyzeOptions
+    from ml.serving.pipeline import analyze
 
     decode, full = decode_only_seconds(path, frames), full_decode_seconds(path, frames)
     rows = []
@@ -90,11 +90,11 @@ def setups_for(backbone: str, baseline: bool) -> dict:
     every frame."""
     from dataclasses import replace
 
-    from ml.acceleration import Acceleration, accelerate
-    from ml.faces import FaceDetector
-    from ml.model import ModelConfig
-    from ml.presets import face_settings_of
-    from ml.weights import random_detector
+    from ml.media.faces import FaceDetector
+    from ml.model.checkpoint import random_detector
+    from ml.model.network import ModelConfig
+    from ml.model.presets import face_settings_of
+    from ml.serving.acceleration import Acceleration, accelerate
 
     served = accelerate(random_detector(ModelConfig(backbone=backbone)), Acceleration.for_device("cpu"))
     settings = face_settings_of(served.preprocessing)
@@ -105,7 +105,7 @@ def setups_for(backbone: str, baseline: bool) -> dict:
 
 
 def run_clips(paths: list[Path], frames: int, backbone: str, baseline: bool = False) -> None:
-    from ml.pipeline import analyze
+    from ml.serving.pipeline import analyze
 
     setups = setups_for(backbone, baseline)
     for detector, face_detector in setups.values():  # warm-up: first calls allocate and tune

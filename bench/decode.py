@@ -1,4 +1,4 @@
-"""Decoding the sampled frames: the skipping decoder (ml/sparse_decode.py) against OpenCV's full pass.
+"""Decoding the sampled frames: the skipping decoder (ml/media/sparse_decode.py) against OpenCV's full pass.
 
     .venv/bin/python bench/decode.py [--clips 24] [--frames 20] [--threads 1] [--all] [--verify]
 
@@ -25,13 +25,13 @@ from sample import mixed_clips, sample_rows  # bench/, beside this script
 
 
 def opencv_pass(path, wanted, info, threads):
-    from ml.video import grab_frames
+    from ml.media.video import grab_frames
 
     return list(grab_frames(path, wanted, info.fps, threads))
 
 
 def skipping_pass(path, wanted, info, threads):
-    from ml import sparse_decode
+    from ml.media import sparse_decode
 
     return list(sparse_decode.frames(sparse_decode.plan(path), wanted, info.fps, info.rotation, threads))
 
@@ -58,7 +58,7 @@ def main(argv=None) -> None:
     parser.add_argument("--verify", action="store_true", help="check the frames are identical")
     args = parser.parse_args(argv)
 
-    from ml.video import frame_indices, probe
+    from ml.media.video import frame_indices, probe
 
     clips = [p for p, _ in sample_rows()] if args.all else mixed_clips()[: args.clips]
     rows, mismatches = [], []

@@ -16,7 +16,7 @@ then detects on the same frames:
   downscale, MTCNN's whole pyramid on every frame (facenet-pytorch's own boxes).
 - `480`, `400`, `320`: the same at a smaller `max_side`.
 - `640-torch-area` (any `N-torch-area` with `--variants`): the 640 size reached as a GPU host reaches
-  it, `FaceDetector(downscale_on_device=True)` (`ml.faces.downscale_on`: torch's area interpolation,
+  it, `FaceDetector(downscale_on_device=True)` (`ml.media.faces.downscale_on`: torch's area interpolation,
   rounded half up), here on the CPU.
 - `640-fallback` (any `N-fallback`): the served default, `FaceDetector()`, whose pyramid's finest
   level runs only on frames where the coarser levels found no face (`FaceSettings.finest_level`).
@@ -31,7 +31,7 @@ Then a table per height and overall, faces and pairs pooled over clips, with the
 
 Frames no larger than a variant's size are not downscaled at all (the detector never upscales), so a
 640x480 clip's `640-torch-area` is the reference itself. MTCNN looks for faces of 20 detection pixels
-and up (ml.faces.MTCNN_MIN_FACE; in practice it finds some a little smaller), so each smaller size
+and up (ml.media.faces.MTCNN_MIN_FACE; in practice it finds some a little smaller), so each smaller size
 raises the smallest face it can find in full-resolution pixels (20 * longest side / size: 120 px for
 1080p at 320). Timings use `--threads` intra-op threads (default 1) after one warm-up per variant;
 agreement, not speed, is the point of this script.
@@ -69,7 +69,7 @@ def sample_clips(per_height: int | None) -> list[Path]:
 
 def match(ref_boxes, var_boxes) -> list[tuple[int, int, float]]:
     """Greedy one-to-one matching, highest IoU first, of pairs with IoU >= MATCH_IOU."""
-    from ml.faces import box_iou
+    from ml.media.faces import box_iou
 
     pairs = sorted(((box_iou(r, v), ri, vi) for ri, r in enumerate(ref_boxes) for vi, v in enumerate(var_boxes)),
                    reverse=True)
@@ -98,7 +98,7 @@ def compare(frames, ref, var) -> dict:
     """Matches of one variant against the reference, pooled over the clip's frames."""
     import numpy as np
 
-    from ml.faces import crop_square
+    from ml.media.faces import crop_square
 
     ious, mads, ratios, extra, main_faces, main_matched = [], [], [], 0, 0, 0
     for frame, ref_boxes, var_boxes in zip(frames, ref, var):
@@ -140,7 +140,7 @@ def stats(ref_faces: int, ious: list[float], mads: list[float], ratios: list[flo
 
 
 def bench_clip(path: Path, detectors, n_frames: int, variants: list[str]) -> list[dict]:
-    from ml.video import probe, sample_frames
+    from ml.media.video import probe, sample_frames
 
     info = probe(path)
     frames = [rgb for _, _, rgb in sample_frames(path, n_frames, info=info)]
@@ -223,8 +223,8 @@ def main(argv=None) -> None:
 
     import torch
 
-    from ml.faces import FaceDetector
-    from ml.video import probe, sample_frames
+    from ml.media.faces import FaceDetector
+    from ml.media.video import probe, sample_frames
 
     torch.set_num_threads(args.threads)
     paths = args.clips or sample_clips(None if args.all else args.per_height)

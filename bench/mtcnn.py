@@ -1,8 +1,8 @@
-"""MTCNN's stages (ml/mtcnn.py) against facenet-pytorch's own `MTCNN.detect`, same frames, same run.
+"""MTCNN's stages (ml/media/mtcnn.py) against facenet-pytorch's own `MTCNN.detect`, same frames, same run.
 
     .venv/bin/python bench/mtcnn.py [--every 10] [--frames 8] [--batch 4] [--device cpu]
 
-Frames come from every --every-th clip of the shared sample, downscaled as ml.faces does (640 px).
+Frames come from every --every-th clip of the shared sample, downscaled as ml.media.faces does (640 px).
 Each batch goes through both detectors in turn (interleaved, so a noisy host slows both alike). Prints
 frames/s for each, per resolution and overall, the speed-up, and how many images got the same boxes
 (same count, every corner within 0.01 px) with the largest box and probability differences.
@@ -27,7 +27,7 @@ from sample import sample_rows  # bench/, beside this script
 
 def batches(every: int, frames: int, batch: int, face_detector):
     """(height, batch of MTCNN input frames) from every `every`-th sample clip."""
-    from ml.video import probe, sample_frames
+    from ml.media.video import probe, sample_frames
 
     for path, height in sample_rows()[::every]:
         rgb = [r for _, _, r in sample_frames(path, frames, info=probe(path))]
@@ -58,14 +58,14 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--every", type=int, default=10, help="take every n-th clip of the sample")
     parser.add_argument("--frames", type=int, default=8, help="frames per clip")
-    parser.add_argument("--batch", type=int, default=4, help="frames per MTCNN call (ml.faces uses 4 on a CPU)")
+    parser.add_argument("--batch", type=int, default=4, help="frames per MTCNN call (ml.media.faces uses 4 on a CPU)")
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args(argv)
 
     import torch
     from facenet_pytorch import MTCNN
 
-    from ml.faces import MTCNN_MIN_FACE, FaceDetector
+    from ml.media.faces import MTCNN_MIN_FACE, FaceDetector
 
     # OpenCV downscales on every device here, so both detectors get the same 640 px frames.
     face_detector = FaceDetector(args.device, downscale_on_device=False)

@@ -8,8 +8,8 @@
 Clips are taken from the shared sample, mixing its 480p, 720p and 1080p clips (cycled when more are
 asked for than it has). Each mode runs over the same clips after one warm-up analysis:
 - decode only: `sample_frames` of the same 20 frames per clip, one clip at a time: the floor;
-- one at a time: `ml.pipeline.analyze` per clip, in turn (what a prefork worker does);
-- batch: `ml.batch.analyze_videos` with each --concurrency value and each --workers kind (threads
+- one at a time: `ml.serving.pipeline.analyze` per clip, in turn (what a prefork worker does);
+- batch: `ml.serving.many_videos.analyze_videos` with each --concurrency value and each --workers kind (threads
   sharing MTCNN and backbone batches; processes with one torch thread each, the CPU default).
 It prints a JSON line per mode (clips/s, frames/s, the share of the CPU cores kept busy, GPU
 utilisation when there is a GPU) and the ratios: batch clips/s over one-at-a-time clips/s, and the
@@ -94,7 +94,7 @@ def timed(mode: str, clips: list[Path], frames: int, device: str, run) -> dict:
     """One mode's row. cpu_util_percent is the share of the cores kept busy: where one at a
     time is already near 100 %, no scheduling of the same work can raise clips/s by more than its
     inverse, and only less work per clip can."""
-    from ml.acceleration import available_cores
+    from ml.serving.acceleration import available_cores
 
     with GpuUtilisation(device) as gpu:
         start, cpu_start = time.perf_counter(), cpu_seconds()
@@ -107,19 +107,19 @@ def timed(mode: str, clips: list[Path], frames: int, device: str, run) -> dict:
 
 
 def decode_only(clips, frames) -> int:
-    from ml.video import probe, sample_frames
+    from ml.media.video import probe, sample_frames
 
     return sum(sum(1 for _ in sample_frames(c, frames, info=probe(c))) for c in clips)
 
 
 def one_at_a_time(clips, detector, options) -> int:
-    from ml.pipeline import analyze
+    from ml.serving.pipeline import analyze
 
     return sum(analyze(c, detector, options).frames_sampled for c in clips)
 
 
 def batched(clips, detector, options, concurrency, pool=None) -> int:
-    from ml.batch import analyze_videos
+    from ml.serving.many_videos import analyze_videos
 
     return sum(o.result.frames_sampled for o in analyze_videos(clips, detector, options, concurrency=concurrency,
                                                                workers="threads", pool=pool) if o.result)
@@ -164,14 +164,14 @@ def summary(rounds: list[list[dict]]) -> list[dict]:
 
 
 def load_detector(args):
-    from ml import weights
-    from ml.acceleration import Acceleration, accelerate
-    from ml.model import ModelConfig
+    from ml.model import checkpoint
+    from ml.model.network import ModelConfig
+    from ml.serving.acceleration import Acceleration, accelerate
 
     if args.model:
-        detector = weights.load_detector(args.model, device=args.device)
+        detector = checkpoint.load_detector(args.model, device=args.device)
     else:
-        detector = weights.random_detector(ModelConfig(backbone=args.backbone), device=args.device)
+        detector = checkpoint.random_detector(ModelConfig(backbone=args.backbone), device=args.device)
     return accelerate(detector, Acceleration.for_device(args.device, compile=args.compile))
 
 
@@ -191,13 +191,13 @@ def main(argv=None) -> None:
     parser.add_argument("--repeat", type=int, default=1,
                         help="rounds of every mode, interleaved; prints each round and the medians")
     parser.add_argument("--no-decode-ahead", action="store_true",
-                        help="never decode on a thread of its own (ml.pipeline.DECODE_AHEAD=0)")
+                        help="never decode on a thread of its own (ml.serving.pipeline.DECODE_AHEAD=0)")
     args = parser.parse_args(argv)
 
     import torch
 
-    from ml import pipeline
     from ml.results import AnalyzeOptions
+    from ml.serving import pipeline
 
     if args.no_decode_ahead:
         pipeline.DECODE_AHEAD = 0
@@ -214,7 +214,7 @@ def main(argv=None) -> None:
     pools = {}
     for c in args.concurrency if "processes" in args.workers else []:
         # Started and warmed before the clock, as a long-lived worker is, and kept for every round.
-        from ml.process_pool import WorkerPool
+        from ml.serving.process_pool import WorkerPool
 
         started = time.perf_counter()
         pools[c] = WorkerPool(detector, c)

@@ -26,8 +26,8 @@ CASES = [("resnext50_32x4d", 112), ("efficientnet_lite0", 112), ("efficientnet_l
 def crops_per_second(backbone: str, size: int, device: str, steps: int) -> float:
     import torch
 
-    from ml.model import DeepfakeDetector, ModelConfig
-    from ml.fitting import sequence_loss
+    from ml.model.network import DeepfakeDetector, ModelConfig
+    from ml.training.loop import sequence_loss
 
     cuda = device.startswith("cuda")
     batch, frames = (8, 16) if cuda else (4, 8)

@@ -15,7 +15,7 @@ from ml.results import AnalyzeOptions
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
-_loaded = {}  # (model_version pk, checkpoint sha256) -> ml.weights.Detector; one entry at a time
+_loaded = {}  # (model_version pk, checkpoint sha256) -> ml.model.checkpoint.Detector; one entry at a time
 
 
 def pick_device():
@@ -39,11 +39,12 @@ def detector_for(model_version):
 
 
 def load_for_serving(checkpoint_path):
-    """A checkpoint loaded on this process's device, with that device's acceleration (ml.acceleration)."""
-    from ml import acceleration, weights
+    """A checkpoint loaded on this process's device, with that device's acceleration (ml.serving.acceleration)."""
+    from ml.model import checkpoint
+    from ml.serving import acceleration
 
     device = pick_device()
-    detector = weights.load_detector(checkpoint_path, device=device)
+    detector = checkpoint.load_detector(checkpoint_path, device=device)
     return acceleration.accelerate(
         detector, acceleration.Acceleration.for_device(device, compile=settings.DEEPTRACE_COMPILE,
                                                        cpu_threads=settings.DEEPTRACE_CPU_THREADS))
@@ -59,17 +60,17 @@ def options_for(analysis, model_version):
 
 
 def run_pipeline(path, model_version, options, progress):
-    from ml import pipeline
+    from ml.serving import pipeline
 
     detector = detector_for(model_version)
     if not shares_batches():
         return pipeline.analyze(path, detector, options, progress)
     # Several analyses run in this process (a worker with --pool threads): their MTCNN, backbone and
-    # LSTM calls are merged into shared batches, which keeps a GPU busy (ml/batch.py).
-    from ml import batch
+    # LSTM calls are merged into shared batches, which keeps a GPU busy (ml/serving/many_videos.py).
+    from ml.serving import many_videos
 
     engines = shared_engines(detector)
-    options = batch.alongside_others(options, settings.CELERY_WORKER_CONCURRENCY)
+    options = many_videos.alongside_others(options, settings.CELERY_WORKER_CONCURRENCY)
     return pipeline.analyze(path, detector, options, progress, face_detector=engines.face_detector,
                             encode=engines.encode, classify=engines.classify)
 
@@ -77,10 +78,10 @@ def run_pipeline(path, model_version, options, progress):
 def shared_engines(detector):
     """The process's shared MTCNN, backbone and LSTM batchers, sized by DEEPTRACE_DETECT_BATCH/ENCODE_BATCH
     (the worker's and `analyze_many`'s alike)."""
-    from ml import batch
+    from ml.serving import microbatch
 
-    return batch.shared_engines(detector, detect_batch=settings.DEEPTRACE_DETECT_BATCH,
-                                encode_batch=settings.DEEPTRACE_ENCODE_BATCH)
+    return microbatch.shared_engines(detector, detect_batch=settings.DEEPTRACE_DETECT_BATCH,
+                                     encode_batch=settings.DEEPTRACE_ENCODE_BATCH)
 
 
 def shares_batches():

@@ -18,7 +18,10 @@ def register_checkpoint(checkpoint_path, name=None, expected_sha256=None):
     With `expected_sha256`, a file whose digest differs is refused before anything is stored.
 
     Raises ml.errors.CheckpointError."""
-    from ml.weights import file_sha256, load_checkpoint  # torch: only where a checkpoint is read
+    from ml.model.checkpoint import (  # torch: only where a checkpoint is read
+        file_sha256,
+        load_checkpoint,
+    )
 
     checkpoint_path = Path(checkpoint_path).resolve()
     sha256 = file_sha256(checkpoint_path)  # hashing a large file costs; do it once

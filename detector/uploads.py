@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from ml import video
 from ml.errors import VideoError, VideoTooLong
+from ml.media import video
 from ml.results import VideoInfo
 
 ALLOWED_EXTENSIONS = {".mp4", ".m4v", ".mov", ".webm", ".avi", ".mkv"}

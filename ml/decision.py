@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from ml.results import VERDICT_FAKE, VERDICT_NO_FACE, VERDICT_REAL, VERDICT_UNCERTAIN
 
+# The rule of a model that was never calibrated (random, or trained without held-out scores of both
+# classes). A trained checkpoint carries its own, chosen on scores of people it never saw.
+DEFAULT_THRESHOLD = 0.5
+DEFAULT_UNCERTAIN_BAND = 0.1
+
 
 def band_of(p_fake: float | None, threshold: float, band: float) -> str:
     """"real", "uncertain" or "fake" for one score; "none" when there is no score."""

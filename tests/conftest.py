@@ -78,10 +78,10 @@ def clips(tmp_path_factory):
 @pytest.fixture(scope="session")
 def checkpoint(tmp_path_factory):
     """A real, randomly initialised detector saved in the one checkpoint format."""
-    from ml import weights
+    from ml.model import checkpoint
 
     path = tmp_path_factory.mktemp("models") / "random.pt"
-    weights.save_random_checkpoint(path)
+    checkpoint.save_random_checkpoint(path)
     return path
 
 
@@ -89,7 +89,7 @@ def checkpoint(tmp_path_factory):
 def active_model(checkpoint):
     """Register and activate the random checkpoint, as `manage.py install_model` does."""
     from detector.models import ModelVersion
-    from ml.weights import file_sha256
+    from ml.model.checkpoint import file_sha256
 
     return ModelVersion.objects.create(
         name=f"random-{uuid.uuid4().hex[:6]}",

@@ -2,19 +2,19 @@
 
 import pytest
 
-from ml.model import ModelConfig
+from ml.model.network import ModelConfig
 
 
 @pytest.fixture(scope="session")
 def small_detector():
     """The real ResNeXt-50 backbone with a small LSTM, so scoring stays fast."""
-    from ml import weights
+    from ml.model import checkpoint
 
-    return weights.random_detector(ModelConfig(lstm_hidden=64))
+    return checkpoint.random_detector(ModelConfig(lstm_hidden=64))
 
 
 @pytest.fixture(scope="session")
 def face_detector():
-    from ml.pipeline import cached_face_detector
+    from ml.serving.pipeline import cached_face_detector
 
     return cached_face_detector("cpu")

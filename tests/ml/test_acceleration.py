@@ -1,4 +1,4 @@
-"""The GPU settings (ml/acceleration.py, FaceDetector's GPU downscale), checked for correctness on the CPU."""
+"""The GPU settings (ml/serving/acceleration.py, FaceDetector's GPU downscale), checked for correctness on the CPU."""
 
 import copy
 import os
@@ -7,11 +7,15 @@ import numpy as np
 import pytest
 import torch
 
-from ml.acceleration import Acceleration, accelerate, cpu_threads_beside_decoding
-from ml.faces import FaceDetector
-from ml.pipeline import analyze
+from ml.media.faces import FaceDetector
+from ml.media.video import sample_frames
 from ml.results import AnalyzeOptions
-from ml.video import sample_frames
+from ml.serving.acceleration import (
+    Acceleration,
+    accelerate,
+    cpu_threads_beside_decoding,
+)
+from ml.serving.pipeline import analyze
 
 
 def test_the_cpu_keeps_float32():

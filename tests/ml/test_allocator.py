@@ -1,4 +1,4 @@
-"""A serving process keeps the memory it frees for its next batch (ml/allocator.py) instead of
+"""A serving process keeps the memory it frees for its next batch (ml/serving/allocator.py) instead of
 page-faulting it back in from the kernel for every layer's output."""
 
 import subprocess
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ml.allocator import keep_freed_memory
+from ml.serving.allocator import keep_freed_memory
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -18,7 +18,7 @@ import resource, sys
 import numpy as np
 sys.path.insert(0, {repo!r})
 if {keep}:
-    from ml.allocator import keep_freed_memory
+    from ml.serving.allocator import keep_freed_memory
     assert keep_freed_memory()
 
 def batch():

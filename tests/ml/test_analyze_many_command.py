@@ -68,9 +68,9 @@ def test_without_a_model_it_says_how_to_get_one(folder):
 
 
 def test_the_shared_batches_are_sized_as_the_worker_sizes_them(folder, active_model, settings):
-    from ml import batch
+    from ml.serving import microbatch
 
     settings.DEEPTRACE_DETECT_BATCH, settings.DEEPTRACE_ENCODE_BATCH = 3, 48
     run(str(folder), "--frames", "4", "--workers", "threads")
-    (engines,) = batch._engines.values()
+    (engines,) = microbatch._engines.values()
     assert (engines.face_detector.batcher.max_items, engines.encode.batcher.max_items) == (3, 48)

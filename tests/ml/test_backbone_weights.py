@@ -2,17 +2,16 @@ import logging
 
 import torch
 
-from ml import weights
-from ml import backbones
-from ml.model import DeepfakeDetector, ModelConfig
+from ml.model import backbones, checkpoint
+from ml.model.network import DeepfakeDetector, ModelConfig
 
 
 def test_without_imagenet_weights_it_warns_which_file_it_looked_for(monkeypatch, tmp_path, caplog):
-    monkeypatch.delenv(weights.BACKBONE_WEIGHTS_ENV, raising=False)
+    monkeypatch.delenv(checkpoint.BACKBONE_WEIGHTS_ENV, raising=False)
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
     model = DeepfakeDetector(ModelConfig(lstm_hidden=8))
-    with caplog.at_level(logging.WARNING, logger="ml.backbones"):
-        assert weights.load_backbone_weights(model) == "random"
+    with caplog.at_level(logging.WARNING, logger="ml.model.backbones"):
+        assert checkpoint.load_backbone_weights(model) == "random"
     assert str(tmp_path / "checkpoints" / "resnext50_32x4d-1a0047aa.pth") in caplog.text
 
 
@@ -20,7 +19,7 @@ def test_it_loads_imagenet_weights_named_by_the_environment(monkeypatch, tmp_pat
     source = backbones.build("resnext50_32x4d")
     state = {**source.state_dict(), "fc.weight": torch.zeros(1000, 2048), "fc.bias": torch.zeros(1000)}
     torch.save(state, tmp_path / "imagenet.pth")
-    monkeypatch.setenv(weights.BACKBONE_WEIGHTS_ENV, str(tmp_path / "imagenet.pth"))
+    monkeypatch.setenv(checkpoint.BACKBONE_WEIGHTS_ENV, str(tmp_path / "imagenet.pth"))
     model = DeepfakeDetector(ModelConfig(lstm_hidden=8))
-    assert weights.load_backbone_weights(model) == f"imagenet:{tmp_path / 'imagenet.pth'}"
+    assert checkpoint.load_backbone_weights(model) == f"imagenet:{tmp_path / 'imagenet.pth'}"
     assert torch.equal(model.backbone.conv1.weight, source.conv1.weight)

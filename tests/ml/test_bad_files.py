@@ -4,7 +4,7 @@ import subprocess
 import pytest
 
 from ml.errors import NoVideoStream, TruncatedVideo, UnreadableVideo, VideoTooLong
-from ml.video import check_duration, probe, sample_frames
+from ml.media.video import check_duration, probe, sample_frames
 from tests import media
 
 

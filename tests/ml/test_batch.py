@@ -1,4 +1,4 @@
-"""The batch path (ml/batch.py): many videos at once, each with the result `analyze` gives it alone."""
+"""The batch path (ml/serving/many_videos.py): many videos at once, each with the result `analyze` gives it alone."""
 
 import multiprocessing
 import os
@@ -8,12 +8,17 @@ import time
 
 import pytest
 
-from ml.batch import Engines, analyze_videos
 from ml.errors import AnalysisCrashed, VideoError
-from ml.faces import FaceDetector
-from ml.microbatch import BatchedClassifier, BatchedEncoder, BatchedFaceDetector
-from ml.pipeline import analyze
+from ml.media.faces import FaceDetector
 from ml.results import AnalyzeOptions
+from ml.serving.many_videos import analyze_videos
+from ml.serving.microbatch import (
+    BatchedClassifier,
+    BatchedEncoder,
+    BatchedFaceDetector,
+    Engines,
+)
+from ml.serving.pipeline import analyze
 from tests import media
 
 OPTIONS = AnalyzeOptions(frames=8)
@@ -93,11 +98,11 @@ def test_a_broken_video_fails_alone_with_its_reason(videos, small_detector, work
 
 
 def test_a_long_list_keeps_only_a_few_videos_in_flight(clips, small_detector, monkeypatch):
-    import ml.batch
+    import ml.serving.many_videos
 
     started = []
-    real = ml.batch.analyze_one
-    monkeypatch.setattr(ml.batch, "analyze_one", lambda path, *a: started.append(path) or real(path, *a))
+    real = ml.serving.many_videos.analyze_one
+    monkeypatch.setattr(ml.serving.many_videos, "analyze_one", lambda path, *a: started.append(path) or real(path, *a))
     outcomes = analyze_videos([clips["no_face"]] * 50, small_detector, AnalyzeOptions(frames=2), concurrency=2,
                               workers="threads")
     next(outcomes)
@@ -153,7 +158,7 @@ def test_a_video_in_flight_at_two_worker_deaths_fails_with_a_reason_and_the_rest
 
 
 def test_a_pool_that_broke_while_idle_takes_new_videos_on_a_fresh_pool(clips, small_detector):
-    from ml.process_pool import WorkerPool
+    from ml.serving.process_pool import WorkerPool
 
     with WorkerPool(small_detector, 1) as pool:
         assert next(pool.analyze([clips["face"]], OPTIONS)).result.faces_found == 8

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from ml.faces import Face, build_tracks, crop_square
-from ml.video import sample_frames
+from ml.media.faces import Face, build_tracks, crop_square
+from ml.media.video import sample_frames
 
 
 def _faces_in(clip, face_detector, n=4):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ml.video import probe, sample_frames
+from ml.media.video import probe, sample_frames
 
 SAMPLE = Path(__file__).resolve().parents[2].parent / "shared/data/ffpp-sample"
 pytestmark = pytest.mark.skipif(not (SAMPLE / "manifest.csv").is_file(),

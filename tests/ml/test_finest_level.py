@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from skimage import data
 
-from ml.faces import FaceDetector, FaceSettings, box_iou
+from ml.media.faces import FaceDetector, FaceSettings, box_iou
 
 
 def _scene(*faces: tuple[int, int, int]) -> np.ndarray:

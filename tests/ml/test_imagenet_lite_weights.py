@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from skimage import data
 
-from ml import backbones
+from ml.model import backbones
 
 # (class index, least probability) per photo; Lite0 gives 0.79 / 0.88, Lite1 0.80 / 0.67, Lite2 0.75 / 0.87.
 GOLDEN = {"chelsea": (285, 0.6), "coffee": (967, 0.6)}  # 285 Egyptian cat, 967 espresso

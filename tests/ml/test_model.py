@@ -1,6 +1,6 @@
 import torch
 
-from ml.model import DeepfakeDetector, ModelConfig
+from ml.model.network import DeepfakeDetector, ModelConfig
 
 
 def test_the_default_config_is_the_methods_model():
@@ -28,7 +28,7 @@ def test_cached_features_give_the_same_logits_as_images():
 
 
 def test_freezing_all_but_the_top_two_lite_blocks_trains_only_them_and_keeps_frozen_batchnorm_fixed():
-    from ml.model import DeepfakeDetector, ModelConfig
+    from ml.model.network import DeepfakeDetector, ModelConfig
 
     model = DeepfakeDetector(ModelConfig(backbone="efficientnet_lite0", lstm_hidden=8))
     model.freeze_backbone(2)

@@ -1,4 +1,4 @@
-"""ml/mtcnn.py finds exactly the faces facenet-pytorch's MTCNN finds, box for box, only faster."""
+"""ml/media/mtcnn.py finds exactly the faces facenet-pytorch's MTCNN finds, box for box, only faster."""
 
 import csv
 from pathlib import Path
@@ -10,16 +10,16 @@ from facenet_pytorch import MTCNN
 from skimage import data
 from torch.nn.functional import interpolate
 
-from ml.faces import MTCNN_MIN_FACE
-from ml.mtcnn import Chunks, MtcnnStages, _crops, pyramid, summed_area_table
-from ml.video import probe, sample_frames
+from ml.media.faces import MTCNN_MIN_FACE
+from ml.media.mtcnn import Chunks, MtcnnStages, _crops, pyramid, summed_area_table
+from ml.media.video import probe, sample_frames
 
 SAMPLE = Path(__file__).resolve().parents[2].parent / "shared/data/ffpp-sample"
 
 
 @pytest.fixture(scope="module")
 def reference():
-    """facenet-pytorch's own MTCNN, configured as ml.faces configures it."""
+    """facenet-pytorch's own MTCNN, configured as ml.media.faces configures it."""
     return MTCNN(keep_all=True, min_face_size=MTCNN_MIN_FACE, post_process=False)
 
 

@@ -1,8 +1,8 @@
 import pytest
 
 from ml.decision import verdict_for
-from ml.pipeline import analyze
 from ml.results import AnalyzeOptions
+from ml.serving.pipeline import analyze
 
 
 def test_it_analyses_a_face_clip_end_to_end(clips, small_detector, face_detector):
@@ -55,7 +55,7 @@ def test_frames_are_decoded_on_their_own_thread_only_when_torch_leaves_a_core_fo
 
     import torch
 
-    from ml.acceleration import available_cores
+    from ml.serving.acceleration import available_cores
 
     if available_cores() < 2:
         pytest.skip("one core: never a core to spare")

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from ml.microbatch import MicroBatcher
-from ml.prefetch import prefetched
+from ml.media.prefetch import prefetched
+from ml.serving.microbatch import MicroBatcher
 from tests.concurrency import call_together
 
 

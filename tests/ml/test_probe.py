@@ -3,7 +3,7 @@ import subprocess
 
 import pytest
 
-from ml.video import probe, sample_frames
+from ml.media.video import probe, sample_frames
 from tests import media
 
 

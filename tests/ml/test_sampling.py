@@ -1,9 +1,8 @@
+import cv2
 import numpy as np
 import pytest
 
-import cv2
-
-from ml.video import _open, frame_indices, sample_frames
+from ml.media.video import _open, frame_indices, sample_frames
 from tests import media
 
 
@@ -38,7 +37,7 @@ def test_it_samples_a_browser_recorded_webm(tmp_path):
 
 
 def test_one_decoding_thread_gives_the_same_frames_as_ffmpegs_own_choice(clips, tmp_path):
-    # The batch path decodes each of several videos on one thread (ml.batch.alongside_others).
+    # The batch path decodes each of several videos on one thread (ml.serving.many_videos.alongside_others).
     clip = media.make_long_clip(tmp_path / "long.mp4", 12)  # several key frames, so threads have work
     assert _open(clip, 1).get(cv2.CAP_PROP_N_THREADS) == 1
     default, single = (list(sample_frames(clip, 6, threads=t)) for t in (0, 1))
@@ -47,8 +46,8 @@ def test_one_decoding_thread_gives_the_same_frames_as_ffmpegs_own_choice(clips, 
 
 
 def test_analyze_hands_its_decoding_threads_to_the_decoder(clips, small_detector, face_detector, monkeypatch):
-    from ml import pipeline
     from ml.results import AnalyzeOptions
+    from ml.serving import pipeline
 
     asked = []
 
@@ -63,14 +62,15 @@ def test_analyze_hands_its_decoding_threads_to_the_decoder(clips, small_detector
 
 
 def test_the_decoder_is_released_when_detection_fails(clips, monkeypatch):
-    from ml import pipeline, video
-    from ml.faces import FaceDetector
+    from ml.media import video
+    from ml.media.faces import FaceDetector
+    from ml.serving import pipeline
 
     class Failing(FaceDetector):
         def detect_prepared(self, *args, **kwargs):
             raise RuntimeError("detection failed")
 
-    from ml import sparse_decode
+    from ml.media import sparse_decode
 
     class Tracked:
         """The skipping decoder's container, noting when its `with` block ends."""
@@ -99,9 +99,9 @@ def test_the_decoder_is_released_when_detection_fails(clips, monkeypatch):
 
 
 def test_analyses_running_alongside_others_decode_on_one_thread_unless_told():
-    from ml.acceleration import available_cores
-    from ml.batch import alongside_others
     from ml.results import AnalyzeOptions
+    from ml.serving.acceleration import available_cores
+    from ml.serving.many_videos import alongside_others
 
     assert alongside_others(AnalyzeOptions(), available_cores() + 1).decode_threads == 1
     assert alongside_others(AnalyzeOptions(), 2).decode_threads == max(1, available_cores() // 2)

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from ml.faces import Face, Track
-from ml.microbatch import BatchedClassifier
-from ml.scoring import EncodedTrack, classify_tracks, score_tracks
+from ml.media.faces import Face, Track
+from ml.serving.microbatch import BatchedClassifier
+from ml.serving.scoring import EncodedTrack, classify_tracks, score_tracks
 from tests.concurrency import call_together
 
 

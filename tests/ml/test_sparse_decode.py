@@ -1,4 +1,4 @@
-"""The skipping decoder (ml/sparse_decode.py) gives exactly the frames OpenCV's full pass gives:
+"""The skipping decoder (ml/media/sparse_decode.py) gives exactly the frames OpenCV's full pass gives:
 same indices, timestamps and pixels, for every kind of clip it takes, while decoding fewer frames."""
 
 import shutil
@@ -7,8 +7,8 @@ import subprocess
 import numpy as np
 import pytest
 
-from ml import sparse_decode, video
-from ml.video import frame_indices, probe, sample_frames
+from ml.media import sparse_decode, video
+from ml.media.video import frame_indices, probe, sample_frames
 from tests import media
 from tests.ml.test_ffpp_sample import SAMPLE, _three_clips
 

@@ -9,9 +9,9 @@ import os
 import pytest
 
 from detector.models import FrameResult
-from ml import weights
-from ml.pipeline import analyze
+from ml.model.checkpoint import load_detector
 from ml.results import AnalyzeOptions
+from ml.serving.pipeline import analyze
 from tests.conftest import start_worker, stop_worker
 from tests.pipeline_jobs.drills import upload, wait_until_finished
 
@@ -37,7 +37,7 @@ def test_three_analyses_run_together_and_each_matches_one_run_alone(user, active
     first_end = min(a.finished_at for a in done)
     assert sum(a.started_at < first_end for a in done) >= 2  # they ran at the same time, not in turn
 
-    detector = weights.load_detector(checkpoint, device="cpu")
+    detector = load_detector(checkpoint, device="cpu")
     for name, analysis in zip(names, done):
         alone = analyze(clips[name], detector, AnalyzeOptions(frames=10))
         assert (analysis.verdict, analysis.faces_found) == (alone.verdict, alone.faces_found)

@@ -62,10 +62,10 @@ def test_install_model_without_a_path_says_what_to_give():
 
 
 def test_install_model_keeps_the_model_card_that_training_wrote(tmp_path):
-    from ml import weights
+    from ml.model import checkpoint
 
-    detector = weights.random_detector(weights.ModelConfig(lstm_hidden=16))
-    path = weights.save_checkpoint(
+    detector = checkpoint.random_detector(checkpoint.ModelConfig(lstm_hidden=16))
+    path = checkpoint.save_checkpoint(
         tmp_path / "trained.pt", detector.model, detector.config, preprocessing=detector.preprocessing,
         metrics={"test": {"auc": 0.9}}, provenance={"backbone_init": "random"}, threshold=0.6, uncertain_band=0.05,
         extra={"card": {"data": "ffpp-sample", "split": {"test_groups": 25}}},

@@ -60,7 +60,7 @@ def tiny_cache(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_run(tiny_dataset, tiny_cache, tmp_path_factory):
     """Two epochs of the default recipe on the tiny dataset."""
-    from ml import train
+    from ml.training import train
 
     out = tmp_path_factory.mktemp("runs") / "tiny"
     result = train.main(["--data", str(tiny_dataset), "--output", str(out), "--cache-dir", str(tiny_cache), *TINY_TRAINING])

@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 
 from detector.models import ModelVersion
-from ml.pipeline import analyze
+from ml.model.checkpoint import load_detector
 from ml.results import AnalyzeOptions
-from ml.weights import load_detector
+from ml.serving.pipeline import analyze
 
 from .conftest import TINY_TRAINING
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from ml.datasets import DatasetError, detect_layout, load_dataset
+from ml.training.datasets import DatasetError, detect_layout, load_dataset
 
 
 def touch(root, *paths):

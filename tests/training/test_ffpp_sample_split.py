@@ -2,8 +2,8 @@
 
 import pytest
 
-from ml.datasets import detect_layout, load_dataset
-from ml.splits import group_split
+from ml.training.datasets import detect_layout, load_dataset
+from ml.training.splits import group_split
 from tests.conftest import SHARED_SAMPLE
 
 pytestmark = pytest.mark.skipif(not (SHARED_SAMPLE / "manifest.csv").is_file(),

@@ -5,9 +5,8 @@ import random
 
 import pytest
 
-from ml.crossval import group_kfold
-from ml.datasets import Clip
-
+from ml.training.crossval import group_kfold
+from ml.training.datasets import Clip
 from tests.conftest import SHARED_SAMPLE
 
 

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from ml import metrics
+from ml.training import metrics
 
 # Reals score 0.1 and 0.4, fakes 0.35 and 0.8: of the 4 (fake, real) pairs, 3 are ordered right.
 Y = [0, 0, 1, 1]

@@ -4,14 +4,12 @@ the newest, verifies the digest, and `make run`'s step installs it on a fresh da
 import os
 import subprocess
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from detector.models import ModelVersion
-from ml import published
-
+from ml.training import publishing
 from tests.conftest import REPO
 
 
@@ -33,7 +31,7 @@ def shelf(tmp_path, tiny_run, settings):
 def test_a_published_folder_holds_checkpoint_card_plots_and_digest(shelf):
     folder = shelf / "tiny-b"
     assert {"model.pt", "card.json", "model.pt.sha256", "plots"} <= {p.name for p in folder.iterdir()}
-    assert published.expected_sha256(folder) == published.file_sha256(folder / "model.pt")
+    assert publishing.expected_sha256(folder) == publishing.file_sha256(folder / "model.pt")
 
 
 @pytest.mark.django_db
@@ -61,7 +59,7 @@ def test_no_published_model_says_so_and_installs_nothing(tmp_path, settings):
 
 def test_make_run_installs_the_newest_published_model_on_a_fresh_database(tiny_run, tmp_path):
     shelf = tmp_path / "models"
-    published.publish(tiny_run["run_dir"], shelf, "tiny-release")
+    publishing.publish(tiny_run["run_dir"], shelf, "tiny-release")
     env = {**os.environ, "DEEPTRACE_PUBLISHED_MODELS": str(shelf), "DEEPTRACE_VAR_DIR": str(tmp_path / "var"),
            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "DJANGO_SETTINGS_MODULE": "deepfake_site.settings"}
     env.pop("REDIS_URL", None)

@@ -2,8 +2,8 @@
 
 import random
 
-from ml.datasets import Clip
-from ml.splits import group_split, load_split, save_split, split_record
+from ml.training.datasets import Clip
+from ml.training.splits import group_split, load_split, save_split, split_record
 
 
 def random_clips(rng: random.Random) -> list[Clip]:

@@ -4,9 +4,9 @@ product loads and uses with the face settings it was trained with."""
 import json
 from pathlib import Path
 
-from ml.pipeline import analyze
+from ml.model.checkpoint import load_checkpoint, load_detector
 from ml.results import AnalyzeOptions
-from ml.weights import load_checkpoint, load_detector
+from ml.serving.pipeline import analyze
 
 
 def test_the_run_folder_holds_checkpoint_metrics_split_and_plots(tiny_run):

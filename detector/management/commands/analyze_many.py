@@ -34,7 +34,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", help="write one row per video to this .csv or .jsonl file")
 
     def handle(self, source, frames, model=None, concurrency=None, workers=None, limit=None, output=None, **options):
-        from ml.batch import analyze_videos, default_workers
+        from ml.serving.many_videos import analyze_videos, default_workers
 
         paths = video_paths(Path(source))[:limit]
         if not paths:

@@ -8,9 +8,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from detector.management.detectors import detector_for_command
-from ml import pipeline
 from ml.errors import VideoError
 from ml.results import AnalyzeOptions
+from ml.serving import pipeline
 
 
 class Command(BaseCommand):

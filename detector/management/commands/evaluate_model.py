@@ -1,12 +1,12 @@
-"""Evaluate a checkpoint on a labelled dataset (video-level): the options are ml.evaluate's."""
+"""Evaluate a checkpoint on a labelled dataset (video-level): the options are ml.training.evaluate's."""
 
 import argparse
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ml import evaluate
-from ml.datasets import DatasetError
 from ml.errors import CheckpointError
+from ml.training import evaluate
+from ml.training.datasets import DatasetError
 
 from .prepare_dataset import default_cache_dir
 from .train_model import ml_options

@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from detector.models import ModelVersion
 from detector.registry import activate, register_checkpoint
-from ml import published
 from ml.errors import CheckpointError
+from ml.training import publishing
 
 
 class Command(BaseCommand):
@@ -52,14 +52,16 @@ class Command(BaseCommand):
             self.stdout.write(f"Activated {version.name}; {released} waiting analyses queued.")
 
     def _random(self, name):
-        from ml.weights import save_random_checkpoint  # torch: only when asked for
+        from ml.model.checkpoint import (
+            save_random_checkpoint,  # torch: only when asked for
+        )
 
         self.stdout.write(self.style.WARNING("This model is untrained: its verdicts are meaningless."))
         return save_random_checkpoint(settings.DEEPTRACE_MODEL_DIR / "random-untrained.pt"), name or "random-untrained"
 
     def _newest_published(self):
         root = settings.DEEPTRACE_PUBLISHED_MODELS
-        folder = published.newest(root)
+        folder = publishing.newest(root)
         if folder is None:
             self.stdout.write(f"No published model in {root}; analyses wait until one is installed "
                               "(install_model PATH, or --random to try the product).")
@@ -68,9 +70,9 @@ class Command(BaseCommand):
     def _resolve(self, path: Path, sha256, name):
         """A published model's folder stands for its model.pt, its digest file and its name."""
         if path.is_dir():
-            sha256 = sha256 or published.expected_sha256(path)
+            sha256 = sha256 or publishing.expected_sha256(path)
             name = name or path.name
-            path = path / published.CHECKPOINT
+            path = path / publishing.CHECKPOINT
         if not path.is_file():
             raise CommandError(f"No checkpoint at {path}.")
         return path, sha256, name

@@ -1,11 +1,11 @@
-"""Extract face-crop sequences of a labelled dataset into the cache that training reads (ml/cache.py)."""
+"""Extract face-crop sequences of a labelled dataset into the cache that training reads (ml/training/face_cache.py)."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from ml.cache import ExtractSettings, prepare_cache
-from ml.faces import FaceSettings
-from ml.datasets import LAYOUTS, DatasetError, load_dataset
+from ml.media.faces import FaceSettings
+from ml.training.datasets import LAYOUTS, DatasetError, load_dataset
+from ml.training.face_cache import ExtractSettings, prepare_cache
 
 
 def default_cache_dir():

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from ml import published
+from ml.training import publishing
 
 
 class Command(BaseCommand):
@@ -19,7 +19,7 @@ class Command(BaseCommand):
     def handle(self, run, name=None, to=None, **options):
         target_root = Path(to or settings.DEEPTRACE_PUBLISHED_MODELS)
         try:
-            folder = published.publish(run, target_root, name or Path(run).resolve().name)
+            folder = publishing.publish(run, target_root, name or Path(run).resolve().name)
         except (FileExistsError, FileNotFoundError, PermissionError) as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(f"Published {folder} (sha256 {published.expected_sha256(folder)[:12]}…).")
+        self.stdout.write(f"Published {folder} (sha256 {publishing.expected_sha256(folder)[:12]}…).")

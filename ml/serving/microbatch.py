@@ -1,12 +1,12 @@
 """Merge the model calls of concurrent analyses into large batches on one thread.
 
-Several analyses run at once (threads of `ml.batch.analyze_videos`, or of a worker started with
+Several analyses run at once (threads of `ml.serving.many_videos.analyze_videos`, or of a worker started with
 `--pool threads`). Each asks for faces in a few frames and features for a few crops at a time: on a
 GPU, far too little to keep it busy. Here every such call becomes a request on a queue; one thread
 takes whatever requests are waiting (greedily: it never waits for more to arrive, so a lone analysis
 pays no latency), runs them as one batch, and hands each caller its own part back.
 
-`BatchedFaceDetector`, `BatchedEncoder` and `BatchedClassifier` plug into `ml.pipeline.analyze` in
+`BatchedFaceDetector`, `BatchedEncoder` and `BatchedClassifier` plug into `ml.serving.pipeline.analyze` in
 place of a FaceDetector, the direct encoder and the direct LSTM call; each frame's, crop's and
 sequence's result does not depend on what it was batched with (beyond float rounding), so a video's
 analysis is the same however it was batched (tested).
@@ -14,6 +14,7 @@ analysis is the same however it was batched (tested).
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable, Hashable, Sequence
@@ -23,8 +24,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ml.faces import Detection, FaceDetector
-from ml.scoring import EncodedTrack, ScoredTrack, classify_tracks, encode_crops
+from ml.media.faces import Detection, FaceDetector
+from ml.model.checkpoint import Detector
+from ml.model.presets import face_settings_of
+from ml.serving.scoring import EncodedTrack, ScoredTrack, classify_tracks, encode_crops
+
+log = logging.getLogger(__name__)
 
 ENCODE_CROPS = 256  # crops per merged backbone pass, unless told otherwise
 # Videos per merged LSTM call; classify_tracks still runs at most CLASSIFY_BATCH sequences at a time.
@@ -161,7 +166,7 @@ class BatchedEncoder:
 
 
 class BatchedClassifier:
-    """The LSTM over videos' encoded tracks (`ml.scoring.classify_tracks`), merged across threads: its
+    """The LSTM over videos' encoded tracks (`ml.serving.scoring.classify_tracks`), merged across threads: its
     20 steps cost about the same for several sequences as for one, on a CPU (memory-bound) and a GPU
     (a kernel launch per step) alike."""
 
@@ -174,3 +179,40 @@ class BatchedClassifier:
 
     def _classify(self, videos: list[list[EncodedTrack]], key) -> list[list[ScoredTrack]]:
         return classify_tracks(videos, self.detector)
+
+
+@dataclass
+class Engines:
+    """The face detector, encoder and LSTM classifier that concurrent analyses share (one of each per
+    process)."""
+
+    face_detector: BatchedFaceDetector
+    encode: BatchedEncoder
+    classify: BatchedClassifier
+
+    def close(self) -> None:
+        for engine in (self.face_detector, self.encode, self.classify):
+            engine.batcher.close()
+
+
+_engines: dict[tuple, Engines] = {}
+_engines_lock = threading.Lock()
+
+
+def shared_engines(detector: Detector, *, detect_batch: int | None = None, encode_batch: int | None = None) -> Engines:
+    """The process's engines for this detector, made on first use. A different detector (a newly
+    activated model) replaces them: the old ones' threads end."""
+    key = (id(detector.model), str(detector.device), detect_batch, encode_batch)
+    with _engines_lock:
+        if key not in _engines:
+            for old in _engines.values():
+                old.close()
+            _engines.clear()
+            settings = face_settings_of(detector.preprocessing)
+            inner = FaceDetector.from_settings(settings, detector.device, batch_size=detect_batch)
+            _engines[key] = Engines(BatchedFaceDetector(inner), BatchedEncoder(detector, encode_batch),
+                                    BatchedClassifier(detector))
+            log.info("Analyses in this process share batches: up to %d frames per MTCNN call, %d crops per "
+                     "backbone pass, on %s", _engines[key].face_detector.batcher.max_items,
+                     _engines[key].encode.batcher.max_items, detector.device)
+        return _engines[key]

@@ -1,8 +1,8 @@
-"""Training and evaluation data from the face-crop cache (ml/cache.py).
+"""Training and evaluation data from the face-crop cache (ml/training/face_cache.py).
 
 A `CachedVideo` holds one video's cache entry with its crops decoded once, up front, so no JPEG is
 decoded inside the training loop. Training learns from the video's main face track; evaluation
-scores every track that counts, through the same function serving uses (ml.scoring.score_tracks).
+scores every track that counts, through the same function serving uses (ml.serving.scoring.score_tracks).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ml.cache import CacheEntry, ExtractSettings, load_entry
-from ml.jpeg import decode_jpegs
-from ml.datasets import Clip
-from ml.faces import Face, Track
+from ml.media.faces import Face, Track
+from ml.media.jpeg import decode_jpegs
+from ml.training.datasets import Clip
+from ml.training.face_cache import CacheEntry, ExtractSettings, load_entry
 
 
 @dataclass
@@ -31,7 +31,7 @@ class CachedVideo:
         return self.crops[self.entry.main_track()]
 
     def tracks(self) -> list[Track]:
-        """The entry's face tracks, as ml.pipeline.find_face_tracks returned them."""
+        """The entry's face tracks, as ml.serving.pipeline.find_face_tracks returned them."""
         e = self.entry
         tracks: dict[int, Track] = {}
         for i, tid in enumerate(e.track.tolist()):

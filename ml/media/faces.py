@@ -1,4 +1,4 @@
-"""Face detection (MTCNN, in batches, on downscaled frames; ml/mtcnn.py runs its stages), square
+"""Face detection (MTCNN, in batches, on downscaled frames; ml/media/mtcnn.py runs its stages), square
 crops, and tracks across frames.
 
 MTCNN's weights ship inside the facenet-pytorch wheel, so nothing is downloaded.
@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import torch
 
-from ml.mtcnn import MtcnnStages
+from ml.media.mtcnn import MtcnnStages
 
 Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in full-resolution pixels
 # MTCNN's smallest face, in detection pixels. An image whose shorter side is below it gets no scale in

@@ -1,5 +1,5 @@
-"""One video's outcome in the batch path, and how to get it: `ml.batch`'s threads analyse a video with
-`analyze_one`; `ml.process_pool`'s worker processes take it up to its LSTM with `prepare_one`, and the
+"""One video's outcome in the batch path, and how to get it: `ml.serving.many_videos`'s threads analyse a video with
+`analyze_one`; `ml.serving.process_pool`'s worker processes take it up to its LSTM with `prepare_one`, and the
 parent scores the videos they finish together with `finish_pending`."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import time
 from dataclasses import dataclass
 
 from ml.errors import VideoError
-from ml.pipeline import Prepared, analyze, finish, prepare
+from ml.model.checkpoint import Detector
 from ml.results import AnalysisResult, AnalyzeOptions
-from ml.scoring import Classify, Encode
-from ml.weights import Detector
+from ml.serving.pipeline import Prepared, analyze, finish, prepare
+from ml.serving.scoring import Classify, Encode
 
 
 @dataclass
@@ -53,7 +53,7 @@ def prepare_one(path, detector: Detector, options: AnalyzeOptions) -> Pending:
 
 
 def finish_pending(pending: list[Pending], detector: Detector, options: AnalyzeOptions) -> list[VideoOutcome]:
-    """Each pending video's outcome, those with face tracks scored in one go (`ml.pipeline.finish`)."""
+    """Each pending video's outcome, those with face tracks scored in one go (`ml.serving.pipeline.finish`)."""
     started = time.perf_counter()
     ready = [p for p in pending if p.prepared is not None]
     results = iter(finish([p.prepared for p in ready], detector, options) if ready else [])

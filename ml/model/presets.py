@@ -14,8 +14,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ml import backbones
-from ml.faces import FaceSettings
+from ml.media.faces import FaceSettings
+from ml.model import backbones
 
 IMAGE_SIZE = 112
 SEQUENCE_LENGTH = 20
@@ -26,7 +26,7 @@ Preset = Callable[[Sequence[np.ndarray]], torch.Tensor]
 def make_preprocessing(backbone: str, image_size: int = IMAGE_SIZE, frames: int = SEQUENCE_LENGTH,
                        faces: FaceSettings | None = None) -> dict:
     """What a checkpoint records so serving sees the faces training saw: input size, normalisation,
-    sequence length, and how faces were found and cut (ml.faces.FaceSettings)."""
+    sequence length, and how faces were found and cut (ml.media.faces.FaceSettings)."""
     spec = backbones.spec(backbone)
     return {"image_size": image_size, "mean": list(spec.mean), "std": list(spec.std), "frames": frames,
             "faces": (faces or FaceSettings()).as_dict()}

@@ -7,8 +7,8 @@ track's features, and `classify_tracks` runs the LSTM over the sequences of ever
 of videos, sequences of one length in one call. On a CPU the LSTM is memory-bound (its 2048-wide
 recurrent weights, 67 MB, are read again at each of the 20 steps), so 4 sequences cost about what 1
 does (0.24 s against 0.21 s on one thread); on a GPU each step is a kernel launch whatever the batch.
-So a video's tracks go together, `ml.process_pool` scores the videos its workers finish together, and
-the threads of `ml.batch` merge theirs through `ml.microbatch.BatchedClassifier`. A sequence's result does not depend on what it was
+So a video's tracks go together, `ml.serving.process_pool` scores the videos its workers finish together, and
+the threads of `ml.serving.many_videos` merge theirs through `ml.serving.microbatch.BatchedClassifier`. A sequence's result does not depend on what it was
 batched with beyond float rounding (tested).
 """
 
@@ -20,15 +20,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ml.acceleration import autocast_for
-from ml.faces import Track
-from ml.presets import preset_from_preprocessing
+from ml.media.faces import Track
+from ml.model.checkpoint import Detector
+from ml.model.presets import preset_from_preprocessing
 from ml.results import FAKE
-from ml.weights import Detector
+from ml.serving.acceleration import autocast_for
 
 Encode = Callable[[torch.Tensor], torch.Tensor]  # (N, 3, H, W) preprocessed crops -> (N, features)
 Progress = Callable[[str, float], None]  # (stage, fraction done)
-# Videos' encoded tracks -> each video's scored tracks (classify_tracks, or ml.microbatch's merged one)
+# Videos' encoded tracks -> each video's scored tracks (classify_tracks, or ml.serving.microbatch's merged one)
 Classify = Callable[[list[list["EncodedTrack"]]], list[list["ScoredTrack"]]]
 ENCODE_BATCH = 64  # crops per backbone forward pass
 CLASSIFY_BATCH = 64  # sequences per LSTM call

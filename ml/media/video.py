@@ -25,8 +25,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ml import sparse_decode
 from ml.errors import NoVideoStream, TruncatedVideo, UnreadableVideo, VideoTooLong
+from ml.media import sparse_decode
 from ml.results import VideoInfo
 
 # A file that stops early is still analysed when at least this share of the wanted frames decoded:

@@ -11,7 +11,7 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ml.weights import file_sha256
+from ml.model.checkpoint import file_sha256
 
 CHECKPOINT, CARD, DIGEST = "model.pt", "card.json", "model.pt.sha256"
 

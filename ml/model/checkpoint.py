@@ -15,10 +15,11 @@ from pathlib import Path
 
 import torch
 
-from ml import backbones
+from ml.decision import DEFAULT_THRESHOLD, DEFAULT_UNCERTAIN_BAND
 from ml.errors import CheckpointError
-from ml.model import DeepfakeDetector, ModelConfig
-from ml.presets import default_preprocessing
+from ml.model import backbones
+from ml.model.network import DeepfakeDetector, ModelConfig
+from ml.model.presets import default_preprocessing
 from ml.results import CLASS_NAMES
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,7 @@ class Detector:
     device: str
     name: str
     sha256: str = ""
-    # Set by ml.acceleration.accelerate: the backbone runs under autocast to this dtype (None: float32).
+    # Set by ml.serving.acceleration.accelerate: the backbone runs under autocast to this dtype (None: float32).
     autocast_dtype: torch.dtype | None = None
 
 
@@ -167,7 +168,8 @@ def random_detector(config: ModelConfig | None = None, device: str = "cpu", seed
         torch.manual_seed(seed)
         model = DeepfakeDetector(config)
     preprocessing = default_preprocessing(backbone=config.backbone)
-    return Detector(model.to(device).eval(), config, preprocessing, 0.5, 0.1, device, "random")
+    return Detector(model.to(device).eval(), config, preprocessing, DEFAULT_THRESHOLD, DEFAULT_UNCERTAIN_BAND, device,
+                    "random")
 
 
 def file_sha256(path: str | os.PathLike) -> str:

@@ -2,16 +2,16 @@
 
 Two steps, each one function, shared with training and evaluation so they see what serving sees:
 - `find_face_tracks`: sample frames, find faces with MTCNN (settings from the checkpoint), link them
-  into tracks and keep the tracks that count. The face-crop cache (ml/cache.py) stores its output.
-- `score_tracks` (ml/scoring.py): each track through the detector in sequences of the checkpoint's
+  into tracks and keep the tracks that count. The face-crop cache (ml/training/face_cache.py) stores its output.
+- `score_tracks` (ml/serving/scoring.py): each track through the detector in sequences of the checkpoint's
   length, a video's tracks batched together.
 The most suspicious track decides the verdict (ml/decision.py).
 
-Frames stream from a decoding thread (ml/prefetch.py), already downscaled for MTCNN, a few frames
+Frames stream from a decoding thread (ml/media/prefetch.py), already downscaled for MTCNN, a few frames
 ahead of detection, so decoding and detection overlap; each batch goes through MTCNN and is reduced to
 its face crops at once, so memory holds a few full-size frames, whatever the video's length.
 
-The face detector, the backbone encoder and the LSTM's classifier are parameters: `ml/batch.py`
+The face detector, the backbone encoder and the LSTM's classifier are parameters: `ml/serving/many_videos.py`
 passes shared ones that merge the work of several videos into large batches, and gets the same
 results as `analyze`.
 """
@@ -29,14 +29,16 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from ml.acceleration import available_cores
 from ml.decision import verdict_for
-from ml.faces import Face, FaceDetector, FaceSettings, Track, build_tracks
-from ml.jpeg import encode_jpeg
-from ml.prefetch import prefetched
-from ml.presets import face_settings_of
+from ml.media.faces import Face, FaceDetector, FaceSettings, Track, build_tracks
+from ml.media.jpeg import encode_jpeg
+from ml.media.prefetch import prefetched
+from ml.media.video import check_duration, probe, sample_frames
+from ml.model.checkpoint import Detector
+from ml.model.presets import face_settings_of
 from ml.results import AnalysisResult, AnalyzeOptions, FrameScore, TrackScore, VideoInfo
-from ml.scoring import (
+from ml.serving.acceleration import available_cores
+from ml.serving.scoring import (
     Classify,
     Encode,
     EncodedTrack,
@@ -45,8 +47,6 @@ from ml.scoring import (
     classify_tracks,
     encode_tracks,
 )
-from ml.video import check_duration, probe, sample_frames
-from ml.weights import Detector
 
 # A track shorter than this share of the sampled frames (or than 2 faces) is likely a false or passing
 # detection; it decides the verdict only when it is all there is.
@@ -85,7 +85,7 @@ def analyze(
 @dataclass
 class Prepared:
     """A video analysed up to the LSTM: its face tracks with their features, and the time taken so far.
-    `finish` scores any number of them together (ml/process_pool.py scores its workers' videos so)."""
+    `finish` scores any number of them together (ml/serving/process_pool.py scores its workers' videos so)."""
 
     found: FaceTracks
     encoded: list[EncodedTrack]

@@ -1,74 +1,35 @@
 """analyze_videos(paths, detector, options) -> one VideoOutcome per path, in order: the batch path.
 
-Each video goes through `ml.pipeline`'s own steps in one of two ways (`workers`):
+Each video goes through `ml.serving.pipeline`'s own steps in one of two ways (`workers`):
 - "threads" (the default beside a GPU): on one of `concurrency` threads, while one thread waits on its
   decoder another's frames are in MTCNN. Their MTCNN calls, backbone passes and LSTM calls go through
-  the shared micro-batchers of `ml.microbatch`, so on a GPU they arrive as large batches from several
+  the shared micro-batchers of `ml.serving.microbatch`, so on a GPU they arrive as large batches from several
   videos.
-- "processes" (the default on a CPU): prepared (`ml.pipeline.prepare`) on one of `concurrency` worker
-  processes, one core each (`ml.process_pool`), whole videos side by side wasting no core, and
+- "processes" (the default on a CPU): prepared (`ml.serving.pipeline.prepare`) on one of `concurrency` worker
+  processes, one core each (`ml.serving.process_pool`), whole videos side by side wasting no core, and
   scored in the parent several videos to an LSTM call.
 A video's result is the same as `analyze` gives it alone (tested), and a video that cannot be analysed
 (`ml.errors.VideoError`) gets its reason in its outcome without stopping the others.
 
-The worker uses the same engines (`shared_engines`) when it runs several analyses in one process.
+The worker uses the same engines (`ml.serving.microbatch.shared_engines`) when it runs several
+analyses in one process.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from ml.acceleration import available_cores
-from ml.faces import FaceDetector
-from ml.microbatch import BatchedClassifier, BatchedEncoder, BatchedFaceDetector
-from ml.outcomes import VideoOutcome, analyze_one
-from ml.presets import face_settings_of
+from ml.model.checkpoint import Detector
 from ml.results import AnalyzeOptions
-from ml.weights import Detector
+from ml.serving.acceleration import available_cores
+from ml.serving.microbatch import Engines, shared_engines
+from ml.serving.outcomes import VideoOutcome, analyze_one
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Engines:
-    """The face detector, encoder and LSTM classifier that concurrent analyses share (one of each per
-    process)."""
-
-    face_detector: BatchedFaceDetector
-    encode: BatchedEncoder
-    classify: BatchedClassifier
-
-    def close(self) -> None:
-        for engine in (self.face_detector, self.encode, self.classify):
-            engine.batcher.close()
-
-
-_engines: dict[tuple, Engines] = {}
-_engines_lock = threading.Lock()
-
-
-def shared_engines(detector: Detector, *, detect_batch: int | None = None, encode_batch: int | None = None) -> Engines:
-    """The process's engines for this detector, made on first use. A different detector (a newly
-    activated model) replaces them: the old ones' threads end."""
-    key = (id(detector.model), str(detector.device), detect_batch, encode_batch)
-    with _engines_lock:
-        if key not in _engines:
-            for old in _engines.values():
-                old.close()
-            _engines.clear()
-            settings = face_settings_of(detector.preprocessing)
-            inner = FaceDetector.from_settings(settings, detector.device, batch_size=detect_batch)
-            _engines[key] = Engines(BatchedFaceDetector(inner), BatchedEncoder(detector, encode_batch),
-                                    BatchedClassifier(detector))
-            log.info("Analyses in this process share batches: up to %d frames per MTCNN call, %d crops per "
-                     "backbone pass, on %s", _engines[key].face_detector.batcher.max_items,
-                     _engines[key].encode.batcher.max_items, detector.device)
-        return _engines[key]
 
 
 def default_concurrency(device: str) -> int:
@@ -106,7 +67,7 @@ def analyze_videos(
 ) -> Iterator[VideoOutcome]:
     """Analyse every video, `concurrency` at a time, yielding outcomes in the order of `paths`.
     `workers`: "threads" or "processes" (default: `default_workers`; "threads" when `engines` are given,
-    "processes" when a started `ml.process_pool.WorkerPool` is).
+    "processes" when a started `ml.serving.process_pool.WorkerPool` is).
 
     A few videos per thread or process are in flight (2 x concurrency on threads, 4 x on processes),
     so a long list costs no more memory than a short one.
@@ -116,7 +77,7 @@ def analyze_videos(
         return
     workers = workers or ("threads" if engines is not None else default_workers(detector.device))
     if workers == "processes":
-        from ml.process_pool import analyze_in_processes
+        from ml.serving.process_pool import analyze_in_processes
 
         yield from analyze_in_processes(paths, detector, options, processes=concurrency)
         return

@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ml.metrics import roc_auc, roc_curve  # noqa: E402
+from ml.training.metrics import roc_auc, roc_curve  # noqa: E402
 
 
 def loss_curves(history: list[dict], path: str | os.PathLike) -> Path:

@@ -1,8 +1,8 @@
 """Video-level evaluation of a checkpoint on a labelled dataset, with per-method and per-compression
-breakdowns. Each video is scored from its cached face tracks by `ml.scoring.score_tracks`, the function serving
-uses, and the most suspicious track wins, as in `ml.pipeline.analyze`.
+breakdowns. Each video is scored from its cached face tracks by `ml.serving.scoring.score_tracks`, the function serving
+uses, and the most suspicious track wins, as in `ml.serving.pipeline.analyze`.
 
-    python -m ml.evaluate --model var/runs/x/model.pt --data ../shared/data/ffpp-sample --split var/runs/x/split.json
+    python -m ml.training.evaluate --model var/runs/x/model.pt --data ../shared/data/ffpp-sample --split var/runs/x/split.json
 """
 
 from __future__ import annotations
@@ -16,18 +16,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from ml import metrics
-from ml.data import CachedVideo
+
+from ml.training import metrics
+from ml.training.sequences import CachedVideo
 
 log = logging.getLogger(__name__)
 
 
 def score_videos(detector, items: Sequence[CachedVideo], progress: bool = False) -> np.ndarray:
-    """P(fake) per video: every cached face track through ml.scoring.score_tracks, and the most
+    """P(fake) per video: every cached face track through ml.serving.scoring.score_tracks, and the most
     suspicious track wins, exactly as `analyze` decides."""
     from tqdm import tqdm
 
-    from ml.scoring import score_tracks
+    from ml.serving.scoring import score_tracks
 
     scores = [max(s.fake_probability for s in score_tracks(item.tracks(), detector))
               for item in tqdm(items, desc="scoring", unit="video", leave=False, disable=not progress)]
@@ -115,12 +116,12 @@ def main(argv=None) -> dict:
 
 
 def run(args: argparse.Namespace) -> dict:
-    from ml.cache import ExtractSettings, prepare_cache
-    from ml.data import load_cached
-    from ml.datasets import load_dataset
-    from ml.presets import face_settings_of
-    from ml.splits import load_split
-    from ml.weights import load_detector
+    from ml.model.checkpoint import load_detector
+    from ml.model.presets import face_settings_of
+    from ml.training.datasets import load_dataset
+    from ml.training.face_cache import ExtractSettings, prepare_cache
+    from ml.training.sequences import load_cached
+    from ml.training.splits import load_split
 
     detector = load_detector(args.model, args.device)
     clips = load_dataset(args.data, args.format)

@@ -1,5 +1,5 @@
 """Fitting a detector with a recipe, and writing what a run leaves behind (checkpoint, card, plots,
-scores). Shared by the single-split mode (ml/train.py) and cross-validation (ml/crossval.py).
+scores). Shared by the single-split mode (ml/training/train.py) and cross-validation (ml/training/crossval.py).
 """
 
 from __future__ import annotations
@@ -14,16 +14,22 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, WeightedRandomSampler
 
-from ml import metrics, plots
-from ml.cache import ExtractSettings, prepare_cache
-from ml.data import CachedVideo, CropSequences, load_cached, sample_weights
-from ml.faces import FaceSettings
-from ml.model import DeepfakeDetector, ModelConfig
-from ml.presets import make_preprocessing, train_preset
-from ml.recipes import Recipe, recipe_from
-from ml.weights import Detector, load_backbone_weights, save_checkpoint
+from ml.decision import DEFAULT_THRESHOLD, DEFAULT_UNCERTAIN_BAND
+from ml.media.faces import FaceSettings
+from ml.model.checkpoint import Detector, load_backbone_weights, save_checkpoint
+from ml.model.network import DeepfakeDetector, ModelConfig
+from ml.model.presets import make_preprocessing, train_preset
+from ml.training import metrics, plots
+from ml.training.face_cache import ExtractSettings, prepare_cache
+from ml.training.recipes import Recipe, recipe_from
+from ml.training.sequences import (
+    CachedVideo,
+    CropSequences,
+    load_cached,
+    sample_weights,
+)
 
-log = logging.getLogger("ml.train")  # one logger: a run's train.log collects both modules' lines
+log = logging.getLogger("ml.training.train")  # one logger: a run's train.log collects both modules' lines
 
 def recipe_of(args) -> Recipe:
     return recipe_from(args.recipe, **{k: getattr(args, k, None) for k in
@@ -112,7 +118,7 @@ def fit(items: list[CachedVideo], recipe: Recipe, device: str, *, seed: int = 0,
         history.append({"epoch": epoch, "train_loss": loss, "seconds": round(time.time() - t0, 1)})
         log.info("%sepoch %d/%d  loss %.4f  (%.0fs)", label, epoch, recipe.epochs, loss, time.time() - t0)
     model.eval()
-    return Detector(model, config, preprocessing, 0.5, 0.1, str(device), "trained"), history, backbone_init
+    return Detector(model, config, preprocessing, DEFAULT_THRESHOLD, DEFAULT_UNCERTAIN_BAND, str(device), "trained"), history, backbone_init
 
 
 def _train_loader(items, recipe: Recipe, preprocessing: dict, seed: int, num_workers: int) -> DataLoader:
@@ -152,9 +158,9 @@ def labels_of(items) -> np.ndarray:
 
 
 def choose_rule(labels, scores, rule: str) -> tuple[float, float]:
-    """(threshold, uncertain band) from held-out scores; 0.5 / 0.1 when they hold one class only."""
+    """(threshold, uncertain band) from held-out scores; the default rule when they hold one class only."""
     if len(set(np.asarray(labels).tolist())) < 2:
-        return 0.5, 0.1
+        return DEFAULT_THRESHOLD, DEFAULT_UNCERTAIN_BAND
     threshold = metrics.choose_threshold(labels, scores, rule)
     return threshold, metrics.uncertain_band(labels, scores, threshold)
 

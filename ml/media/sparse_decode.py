@@ -1,6 +1,6 @@
 """Decode only the frames wanted and the frames they depend on (PyAV's FFmpeg), not every frame.
 
-`ml.video`'s OpenCV pass decodes every frame up to the last wanted one: 300 frames of a 10-second clip
+`ml.media.video`'s OpenCV pass decodes every frame up to the last wanted one: 300 frames of a 10-second clip
 for the 20 that are analysed. Most frames of an H.264 clip are B-frames, and most of those are
 non-reference: no other frame is predicted from them. FFmpeg can drop such a frame without decoding
 it (`skip_frame=NONREF`) and every other frame still decodes to the same pixels. Each packet's
@@ -112,7 +112,7 @@ def _decoded(codec, packet) -> list:
 
 
 def _timestamp(plan: Plan, pts: int, index: int, fps: float) -> float:
-    """OpenCV's CAP_PROP_POS_MSEC for the frame (from the stream's start), as ml.video reads it."""
+    """OpenCV's CAP_PROP_POS_MSEC for the frame (from the stream's start), as ml.media.video reads it."""
     seconds = (pts - plan.start_time) * plan.time_base
     return seconds if seconds > 0 or index == 0 else index / fps
 

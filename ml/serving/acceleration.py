@@ -2,7 +2,7 @@
 
 Applied once when a detector is loaded for serving (`accelerate`), never at training time, and read by
 the pipeline (`autocast_for`). Serving processes also keep the memory they free for their next batch
-(`ml.allocator`): on a CPU that alone gave ~15 % more clips/s. On a CPU the backbone stays float32
+(`ml.serving.allocator`): on a CPU that alone gave ~15 % more clips/s. On a CPU the backbone stays float32
 (faster there, and what the README's numbers were measured with); its thread count can be set
 (DEEPTRACE_CPU_THREADS). On a GPU the backbone runs under bf16 autocast (fp16 where bf16 is not
 supported) in channels-last layout, which tensor cores want; the LSTM and the head stay float32, as in
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ml.allocator import keep_freed_memory
+from ml.serving.allocator import keep_freed_memory
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def available_cores() -> int:
 
 
 def cpu_threads_beside_decoding() -> int:
-    """Every core but one, which a decoding thread (ml/prefetch.py) then keeps busy. The choice for a
+    """Every core but one, which a decoding thread (ml/media/prefetch.py) then keeps busy. The choice for a
     host whose cores are shared: torch's threads wait for each other at every operation, and MTCNN
     runs thousands of small ones, so one thread held up elsewhere stalls them all (two processes with
     2 threads each on 2 cores: 16-20 s for 20 frames of a 1080p clip, against 1.8 s with 1 thread)."""

@@ -1,6 +1,6 @@
 """Face-crop cache: each video decoded and searched for faces once, never in the training loop.
 
-An entry is what `ml.pipeline.find_face_tracks` returns for a video (every face track that counts,
+An entry is what `ml.serving.pipeline.find_face_tracks` returns for a video (every face track that counts,
 as serving sees them), with crops stored as JPEG (quality 94): a 224 px cache of the 157-clip sample
 at 32 frames is about 40 MB, small enough to copy to a GPU machine. One .npz per video, named by
 the file's identity (name, size, mtime) and the extraction settings, so changing either re-extracts
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.datasets import Clip
-from ml.faces import FaceSettings
-from ml.jpeg import encode_jpeg
+from ml.media.faces import FaceSettings
+from ml.media.jpeg import encode_jpeg
+from ml.training.datasets import Clip
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +98,8 @@ def write_entry(file: Path, entry: CacheEntry) -> None:
 
 
 def extract_clip(path: str | os.PathLike, settings: ExtractSettings, face_detector) -> CacheEntry:
-    """The face tracks serving would score (ml.pipeline.find_face_tracks), crops as JPEG."""
-    from ml.pipeline import find_face_tracks
+    """The face tracks serving would score (ml.serving.pipeline.find_face_tracks), crops as JPEG."""
+    from ml.serving.pipeline import find_face_tracks
 
     found = find_face_tracks(path, settings.frames, settings.sampling, face_detector)
     faces = [(t.id, f) for t in found.tracks for f in t.faces]
@@ -133,7 +133,7 @@ def _init_worker(device: str, settings: ExtractSettings, threads: int = 1) -> No
     import torch
 
     torch.set_num_threads(threads)  # parallelism comes from the processes
-    from ml.faces import FaceDetector
+    from ml.media.faces import FaceDetector
 
     _worker_detector = FaceDetector.from_settings(settings.faces, device)
 

@@ -13,7 +13,7 @@ import random
 from collections import defaultdict
 from pathlib import Path
 
-from ml.datasets import Clip
+from ml.training.datasets import Clip
 
 
 def group_split(clips: list[Clip], test_fraction: float = 0.3, seed: int = 0) -> tuple[list[Clip], list[Clip]]:

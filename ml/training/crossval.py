@@ -3,7 +3,7 @@
 Groups are identity-closed (every clip showing or made from the same people shares one), so each
 fold's held-out videos show only people no training video of that fold shows. Each video is scored
 once, by the model of the fold that held it out (its out-of-fold score), exactly as the product scores
-a video (ml.train.score_videos). Reported: AUC per fold with mean ± sd, the pooled out-of-fold AUC
+a video (ml.training.train.score_videos). Reported: AUC per fold with mean ± sd, the pooled out-of-fold AUC
 with a bootstrap 95% interval, per-method AUCs, and the threshold and uncertain band chosen on the
 out-of-fold scores. With --final, a model is then trained on every video and saved with that
 threshold and this evaluation as its card: the release candidate.
@@ -20,13 +20,26 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ml import metrics
-from ml.datasets import Clip, load_dataset
-from ml.evaluate import format_report, full_report, score_videos
-from ml.fitting import (choose_rule, describe_data, fit, labels_of, log_recipe, model_card, prepared_videos,
-                        provenance, recipe_of, save_model, write_json, write_plots, write_scores)
+from ml.training import metrics
+from ml.training.datasets import Clip, load_dataset
+from ml.training.evaluate import format_report, full_report, score_videos
+from ml.training.loop import (
+    choose_rule,
+    describe_data,
+    fit,
+    labels_of,
+    log_recipe,
+    model_card,
+    prepared_videos,
+    provenance,
+    recipe_of,
+    save_model,
+    write_json,
+    write_plots,
+    write_scores,
+)
 
-log = logging.getLogger("ml.train")
+log = logging.getLogger("ml.training.train")
 
 
 def group_kfold(clips: list[Clip], k: int, seed: int = 0) -> list[list[Clip]]:

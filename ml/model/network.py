@@ -1,4 +1,4 @@
-"""The detector: a frame encoder (ResNeXt or EfficientNet-Lite, see ml/backbones.py) into an LSTM
+"""The detector: a frame encoder (ResNeXt or EfficientNet-Lite, see ml/model/backbones.py) into an LSTM
 ("Deepfake detection using ResNeXt and LSTM").
 
 A config dataclass and the module built from it; no file I/O and no device picking (see weights.py).
@@ -17,13 +17,13 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from ml import backbones
-from ml.backbones import BACKBONES  # noqa: F401  (re-exported: the names a config may use)
+from ml.model import backbones
+from ml.model.backbones import BACKBONES  # noqa: F401  (re-exported: the names a config may use)
 
 
 @dataclass
 class ModelConfig:
-    backbone: str = "resnext50_32x4d"  # see ml.backbones.BACKBONES
+    backbone: str = "resnext50_32x4d"  # see ml.model.backbones.BACKBONES
     lstm_hidden: int = 2048
     lstm_layers: int = 1
     dropout: float = 0.4

@@ -35,7 +35,7 @@ class Recipe:
     brightness: float  # brightness shift ±
     lstm_hidden: int = 2048
     dropout: float = 0.4
-    train_blocks: int = -1  # backbone blocks that train, counted from the top; -1 all, 0 frozen (ml/model.py)
+    train_blocks: int = -1  # backbone blocks that train, counted from the top; -1 all, 0 frozen (ml/model/network.py)
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -1,13 +1,13 @@
 """The batch path on a CPU: whole videos taken up to their LSTM on worker processes, one torch thread
 each, and scored together in the parent.
 
-Beside a GPU, `ml.batch` runs analyses on threads whose model calls merge into large batches. On a
+Beside a GPU, `ml.serving.many_videos` runs analyses on threads whose model calls merge into large batches. On a
 CPU there is little to gain from large batches, and one analysis spread over every core wastes part
 of them: FFmpeg's frame threads and torch's threads wait on each other at every step. Here each of
-`processes` worker processes (one per core by default) runs `ml.pipeline.prepare` on whole videos
+`processes` worker processes (one per core by default) runs `ml.serving.pipeline.prepare` on whole videos
 (decoding, MTCNN, the backbone) on one torch thread and one decoding thread; the cores are kept busy
 by different videos. The LSTM is the exception: memory-bound on a CPU, it reads its 67 MB of weights
-at each step whether it reads one sequence or several, so the parent runs it (`ml.pipeline.finish`)
+at each step whether it reads one sequence or several, so the parent runs it (`ml.serving.pipeline.finish`)
 over the tracks of the videos the workers have finished, SCORED_TOGETHER per worker at a time.
 Each video's result is the one `analyze` gives it alone (tests/ml/test_batch.py).
 
@@ -31,13 +31,13 @@ from pathlib import Path
 
 import torch
 
-from ml.acceleration import available_cores, torch_threads
-from ml.allocator import keep_freed_memory
 from ml.errors import AnalysisCrashed
-from ml.model import DeepfakeDetector, ModelConfig
-from ml.outcomes import Pending, VideoOutcome, finish_pending, prepare_one
+from ml.model.checkpoint import Detector
+from ml.model.network import DeepfakeDetector, ModelConfig
 from ml.results import AnalyzeOptions
-from ml.weights import Detector
+from ml.serving.acceleration import available_cores, torch_threads
+from ml.serving.allocator import keep_freed_memory
+from ml.serving.outcomes import Pending, VideoOutcome, finish_pending, prepare_one
 
 DEATHS_PER_VIDEO = 2  # a video in flight at this many worker deaths fails instead of being retried
 # Finished videos scored together per worker: the parent waits for this many x processes before
