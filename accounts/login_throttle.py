@@ -1,7 +1,7 @@
 """Failed log-ins are counted per account and per address; past the limit, log-in is refused.
 
 Every attempt is counted before its password is checked, in the cache, atomically (Redis INCR,
-`detector.api.throttles.hit`), so a burst of guesses at once cannot slip past a read-then-write. Each
+`deepfake_site.ratelimit.hit`), so a burst of guesses at once cannot slip past a read-then-write. Each
 counter starts at its first attempt and expires DEEPTRACE_LOGIN_WINDOW_S later. Past either limit
 even the right password is refused, or a guesser could learn it from which answer differs. A
 successful log-in clears the account's counter and gives the address back its attempt, so only
@@ -14,7 +14,7 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 
-from detector.api.throttles import client_address, hit
+from deepfake_site.ratelimit import client_address, hit
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""DeepTrace settings. Every value comes from an environment variable (see README, "Configuration").
+"""DeepTrace settings. Every value comes from an environment variable (see docs/operating.md, "Configuration").
 
 Embedded defaults (SQLite, a filesystem broker) let `make run` work on a bare machine; set
 DATABASE_URL and REDIS_URL for PostgreSQL and Redis. With DJANGO_DEBUG off, DJANGO_SECRET_KEY has no
@@ -36,7 +36,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "deepfake_site.limits.RequestSizeLimitMiddleware",  # first: before anything reads the body
+    "deepfake_site.request_size.RequestSizeLimitMiddleware",  # first: before anything reads the body
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -132,14 +132,18 @@ DEEPTRACE_MAX_FRAMES = 100
 DEEPTRACE_MODEL_DIR = Path(env_str("DEEPTRACE_MODEL_DIR", str(VAR_DIR / "models")))
 # Published models (a folder each: model.pt, card.json, model.pt.sha256); `make run` installs the newest.
 DEEPTRACE_PUBLISHED_MODELS = Path(env_str("DEEPTRACE_PUBLISHED_MODELS", str(BASE_DIR.parent / "shared" / "models")))
+# Or a published model at a URL (installed by `make run` when set, only if its SHA-256 matches).
+DEEPTRACE_MODEL_URL = env_str("DEEPTRACE_MODEL_URL", "")
+DEEPTRACE_MODEL_SHA256 = env_str("DEEPTRACE_MODEL_SHA256", "")
+DEEPTRACE_MODEL_MAX_MB = env_int("DEEPTRACE_MODEL_MAX_MB", 1024)  # a larger download is refused
 DEEPTRACE_DEVICE = env_str("DEEPTRACE_DEVICE", "auto")  # auto | cpu | cuda | cuda:N
-# Serving speed (README, "Throughput"). Batch sizes: frames per MTCNN call and crops per backbone pass
+# Serving speed (docs/speed.md, "Throughput"). Batch sizes: frames per MTCNN call and crops per backbone pass
 # (0: the device's default, 4 frames on a CPU, 32 on a GPU). Compiling the backbone is opt-in.
 DEEPTRACE_DETECT_BATCH = env_int("DEEPTRACE_DETECT_BATCH", 0) or None
 DEEPTRACE_ENCODE_BATCH = env_int("DEEPTRACE_ENCODE_BATCH", 256)
 DEEPTRACE_COMPILE = env_bool("DEEPTRACE_COMPILE", False)
 # torch's threads in a CPU worker (0: torch's default, every core). On a host whose cores are shared
-# with other busy processes, cores - 1 avoids a collapse (README, "Throughput").
+# with other busy processes, cores - 1 avoids a collapse (docs/speed.md, "Shared cores").
 DEEPTRACE_CPU_THREADS = env_int("DEEPTRACE_CPU_THREADS", 0) or None
 
 # --- Celery ----------------------------------------------------------------------------------------

@@ -1,19 +1,15 @@
-"""Shared fixtures: users, an API client, generated clips, an installed random model and a real worker."""
+"""Shared fixtures: users, an API client, a clean cache, generated clips, an installed random model and a
+real worker. The plain helpers they use (and tests import) are in tests/fixtures.py."""
 
 import os
-import signal
-import subprocess
 import sys
-import time
 import uuid
-from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 
 from tests import media
-
-REPO = Path(__file__).resolve().parent.parent
-SHARED_SAMPLE = REPO.parent / "shared" / "data" / "ffpp-sample"
+from tests.fixtures import point_at_broker, start_worker, stop_worker
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls beside it are still sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -59,6 +55,14 @@ def api_client():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+@pytest.fixture
+def fresh_cache():
+    """Counters (log-in failures, rate limits) that start at zero and are gone after the test."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(scope="session")
@@ -121,58 +125,6 @@ def celery_worker(transactional_db, worker_queue, settings):
     stop_worker(proc)
 
 
-def start_worker(settings, queue, redis_url, pool="solo", env=None, concurrency=1):
-    """Start a real Celery worker on `queue` and `redis_url`, reading the test database; wait until ready.
-
-    The web side of the test sends to the same queue and broker from now on.
-    """
-    from django.db import connection
-
-    use_broker(settings, queue, redis_url)
-    db = connection.settings_dict
-    env = dict(
-        os.environ,
-        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        REDIS_URL=redis_url,
-        DEEPTRACE_ANALYSIS_QUEUE=queue,
-        DJANGO_SETTINGS_MODULE="deepfake_site.settings_test",
-        **(env or {}),
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "deepfake_site", "worker", "-Q", queue,
-         "--concurrency", str(concurrency), "--pool", pool, "--loglevel", "INFO", "--without-heartbeat",
-         "--without-gossip", "--without-mingle"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )
-    _wait_for_ready(proc)
-    return proc
-
-
-def stop_worker(proc, sig=signal.SIGTERM):
-    try:
-        os.killpg(proc.pid, sig)
-        proc.wait(timeout=20)
-    except ProcessLookupError:
-        pass
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=20)
-
-
-def use_broker(settings, queue, broker_url):
-    """Send every detector task to `queue` on `broker_url` from now on; returns the Celery app."""
-    app = route_tasks(settings, queue)
-    _point_at_broker(app, broker_url)
-    return app
-
-
-def _point_at_broker(app, broker_url):
-    if app.conf.broker_url != broker_url:
-        app.conf.broker_url = broker_url
-        app._pool = None  # drop connections pooled for the earlier broker
-        app.amqp._producer_pool = None
-
-
 @pytest.fixture(autouse=True)
 def _broker_restored():
     """Outage drills point the Celery app at a private broker that they then stop: every test after
@@ -182,47 +134,4 @@ def _broker_restored():
     if module is not None:
         from django.conf import settings
 
-        _point_at_broker(module.app, settings.CELERY_BROKER_URL)
-
-
-def route_tasks(settings, queue):
-    """Send every detector task to `queue` from now on; returns the Celery app."""
-    settings.CELERY_TASK_ROUTES = {"detector.tasks.*": {"queue": queue}}
-    from deepfake_site.celery import app
-
-    app.conf.task_routes = settings.CELERY_TASK_ROUTES
-    # Celery caches its routes at the first task sent: after an earlier test sent one (the contract
-    # test's retries), ours would still go to the old queue, which no worker here reads.
-    app.amqp.flush_routes()
-    app.amqp.router = app.amqp.Router()
-    return app
-
-
-def _wait_for_ready(proc, timeout=90):
-    deadline = time.monotonic() + timeout
-    lines = []
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if " ready." in line:
-            # Keep draining so the worker never blocks on a full pipe; what it logs stays readable.
-            import threading
-
-            proc.output = lines
-            threading.Thread(target=lambda: [lines.append(line) for line in proc.stdout], daemon=True).start()
-            return
-    proc.kill()
-    raise RuntimeError("The Celery worker did not start:\n" + "".join(lines[-40:]))
-
-
-def wait_for(predicate, timeout=120, interval=0.5):
-    """Poll until predicate() is truthy; return its value or fail with the timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"Condition not met within {timeout} s")
+        point_at_broker(module.app, settings.CELERY_BROKER_URL)

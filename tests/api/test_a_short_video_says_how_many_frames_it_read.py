@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from detector import jobs, services, uploads
 from detector.models import Analysis
-from tests.api.factories import make_done
+from tests.fixtures import make_done
 from tests.media import make_face_clip
 
 pytestmark = pytest.mark.django_db

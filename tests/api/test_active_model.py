@@ -2,8 +2,7 @@
 
 import pytest
 
-from tests.api.conftest import error_code
-from tests.api.factories import make_model
+from tests.fixtures import error_code, make_model
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/models/active/"

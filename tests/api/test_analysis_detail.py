@@ -3,8 +3,7 @@
 import pytest
 
 from detector.models import Review
-from tests.api.conftest import error_code
-from tests.api.factories import make_done, make_failed, make_model
+from tests.fixtures import error_code, make_done, make_failed, make_model
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,7 @@
 
 import pytest
 
-from tests.api.conftest import error_code
-from tests.api.factories import make_done, make_failed
+from tests.fixtures import error_code, make_done, make_failed
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/analyses/"

@@ -8,9 +8,8 @@ import yaml
 from pypdf import PdfReader
 
 from detector.models import Analysis
-from tests.api.conftest import error_code
-from tests.api.factories import make_done, make_model
 from tests.api.test_schema import _json_schema
+from tests.fixtures import error_code, make_done, make_model
 
 pytestmark = pytest.mark.django_db
 

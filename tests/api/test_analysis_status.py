@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api.factories import make_done
+from tests.fixtures import make_done
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 
 from accounts.models import ApiToken
-from tests.api.factories import make_done, make_failed, make_model
-from tests.conftest import route_tasks
+from tests.fixtures import make_done, make_failed, make_model, route_tasks
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

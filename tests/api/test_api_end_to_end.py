@@ -2,8 +2,7 @@
 
 import pytest
 
-from tests.api.conftest import token_client
-from tests.conftest import wait_for
+from tests.fixtures import token_client, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

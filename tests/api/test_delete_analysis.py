@@ -5,8 +5,7 @@ import os
 import pytest
 
 from detector.models import Analysis, FrameResult, Video
-from tests.api.conftest import error_code
-from tests.api.factories import make_done
+from tests.fixtures import error_code, make_done
 
 pytestmark = pytest.mark.django_db
 

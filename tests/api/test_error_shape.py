@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from tests.api.conftest import error_code
+from tests.fixtures import error_code
 
 pytestmark = pytest.mark.django_db
 

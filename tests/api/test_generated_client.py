@@ -1,7 +1,7 @@
 """A client generated from /api/schema/ works: it uploads a clip, polls it to done, reads the verdict and a crop.
 
 openapi-python-client (pinned in requirements-dev.txt) generates the package from the live schema exactly
-as the README tells a client developer to; a real Celery worker analyses the upload.
+as docs/api.md tells a client developer to; a real Celery worker analyses the upload.
 """
 
 import importlib
@@ -13,7 +13,7 @@ import pytest
 
 from accounts.models import ApiToken
 from detector.models import Analysis
-from tests.conftest import wait_for
+from tests.fixtures import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -3,8 +3,7 @@
 import pytest
 import yaml
 
-from tests.api.conftest import error_code
-from tests.api.factories import make_done
+from tests.fixtures import error_code, make_done
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/analyses/"

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from django.core.management import call_command
 
-from tests.api.factories import make_done, make_model
+from tests.fixtures import make_done, make_model
 
 pytestmark = pytest.mark.django_db
 

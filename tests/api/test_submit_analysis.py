@@ -3,7 +3,7 @@
 import pytest
 
 from detector.models import Analysis, Video
-from tests.api.conftest import error_code
+from tests.fixtures import error_code
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/analyses/"
@@ -97,7 +97,7 @@ def test_it_refuses_an_empty_file_with_400_invalid_naming_the_video(alice, tmp_p
     empty = tmp_path / "empty.mp4"
     empty.write_bytes(b"")
     response = post(alice, empty)
-    assert response.status_code == 400 and error_code(response) == "invalid"  # the README's Errors table says so
+    assert response.status_code == 400 and error_code(response) == "invalid"  # the Errors table of docs/api.md says so
     assert "video" in response.json()["error"]["detail"] and not Video.objects.exists()
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from detector.api.throttles import hit
+from deepfake_site.ratelimit import hit
 from tests.private_redis import PrivateRedis
 
 pytestmark = pytest.mark.django_db

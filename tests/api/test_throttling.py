@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api.conftest import error_code
+from tests.fixtures import error_code
 
 pytestmark = pytest.mark.django_db
 

@@ -1,12 +1,11 @@
-"""Any method on an unrouted /api/ path is the JSON 404 the README promises, never Django's CSRF page."""
+"""Any method on an unrouted /api/ path is the JSON 404 the API docs promise, never Django's CSRF page."""
 
 import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
 from detector.models import Analysis
-from tests.api.conftest import error_code
-from tests.api.factories import make_done
+from tests.fixtures import error_code, make_done
 
 pytestmark = pytest.mark.django_db
 

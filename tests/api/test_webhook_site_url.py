@@ -5,7 +5,7 @@ import json
 import pytest
 
 from detector import webhooks
-from tests.api.factories import make_done
+from tests.fixtures import make_done
 
 pytestmark = pytest.mark.django_db
 

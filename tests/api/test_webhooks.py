@@ -10,7 +10,7 @@ import pytest
 
 from detector import webhooks
 from detector.tasks import send_webhook
-from tests.api.factories import make_done
+from tests.fixtures import make_done
 
 pytestmark = pytest.mark.django_db
 

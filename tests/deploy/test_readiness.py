@@ -3,7 +3,7 @@
 
 import pytest
 
-from tests.conftest import use_broker
+from tests.fixtures import use_broker
 from tests.private_redis import PrivateRedis
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ import sqlite3
 import subprocess
 import sys
 
-from tests.conftest import REPO
+from tests.fixtures import REPO
 
 
 def readme_commands():

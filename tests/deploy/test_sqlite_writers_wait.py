@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import REPO
+from tests.fixtures import REPO
 
 
 def test_a_locked_read_then_write_beside_a_worker_write_succeeds(tmp_path):

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from detector import services, uploads
 from detector.models import Analysis
-from tests.conftest import wait_for
+from tests.fixtures import wait_for
 
 LEASE_S = 4  # the drills' workers give up a dead worker's lease after this long
 

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from detector import services, uploads
 from detector.models import Analysis
-from tests.conftest import wait_for
+from tests.fixtures import wait_for
 from tests.media import make_tiny_clip
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -6,9 +6,15 @@ import time
 
 import pytest
 
-from tests.conftest import start_worker, stop_worker
+from tests.fixtures import start_worker, stop_worker
 
-from .drills import LEASE_S, pool_children, upload, wait_until_finished, wait_until_running
+from .drills import (
+    LEASE_S,
+    pool_children,
+    upload,
+    wait_until_finished,
+    wait_until_running,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

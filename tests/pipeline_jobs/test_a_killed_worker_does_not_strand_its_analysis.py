@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.conftest import start_worker, stop_worker
+from tests.fixtures import start_worker, stop_worker
 
 from .drills import LEASE_S, upload, wait_until_finished, wait_until_running
 

@@ -6,8 +6,7 @@ import pytest
 
 from detector import jobs
 from detector.models import FrameResult
-
-from .factories import fake_result, make_analysis
+from tests.fixtures import fake_result, make_analysis
 
 pytestmark = pytest.mark.django_db(transaction=True)  # crop files are deleted after the commit
 

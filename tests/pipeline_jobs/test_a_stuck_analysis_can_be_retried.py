@@ -7,8 +7,7 @@ from django.utils import timezone
 
 from detector import jobs, services
 from detector.models import Analysis
-
-from .factories import make_analysis
+from tests.fixtures import make_analysis
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from detector.models import FrameResult
 from ml.model.checkpoint import load_detector
 from ml.results import AnalyzeOptions
 from ml.serving.pipeline import analyze
-from tests.conftest import start_worker, stop_worker
+from tests.fixtures import start_worker, stop_worker
 from tests.pipeline_jobs.drills import upload, wait_until_finished
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

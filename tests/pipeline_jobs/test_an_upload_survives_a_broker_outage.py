@@ -2,12 +2,11 @@
 queued, and once the broker is back the sweeper sends it and it is done, exactly once."""
 
 import pytest
-from django.urls import reverse
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from detector.models import Analysis, Video
-from tests.api.conftest import token_client
-from tests.conftest import start_worker, stop_worker, use_broker
+from tests.fixtures import start_worker, stop_worker, token_client, use_broker
 from tests.private_redis import PrivateRedis
 
 from .drills import wait_until_finished

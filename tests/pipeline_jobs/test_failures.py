@@ -5,8 +5,7 @@ import pytest
 from detector import inference, jobs, services
 from detector.models import Analysis
 from ml.errors import TruncatedVideo
-
-from .factories import make_analysis
+from tests.fixtures import make_analysis
 
 pytestmark = pytest.mark.django_db
 

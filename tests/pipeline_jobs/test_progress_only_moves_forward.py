@@ -4,7 +4,7 @@ import pytest
 
 from detector import jobs
 from detector.models import Analysis
-from tests.pipeline_jobs.factories import make_analysis
+from tests.fixtures import make_analysis
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,7 @@ import pytest
 
 from detector import inference, jobs
 from detector.models import Analysis, FrameResult
-
-from .factories import fake_result, make_analysis
+from tests.fixtures import fake_result, make_analysis
 
 pytestmark = pytest.mark.django_db
 

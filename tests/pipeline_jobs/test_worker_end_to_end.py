@@ -3,7 +3,7 @@
 import pytest
 
 from detector.models import FrameResult
-from tests.conftest import wait_for
+from tests.fixtures import wait_for
 from tests.pipeline_jobs.drills import upload
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

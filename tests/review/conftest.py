@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api.factories import make_done, make_model
+from tests.fixtures import make_done, make_model
 
 
 @pytest.fixture

@@ -2,9 +2,8 @@
 
 import pytest
 
-from tests.api.conftest import token_client
-from tests.api.factories import make_done, make_model
 from tests.browser import browser_page
+from tests.fixtures import make_done, make_model, token_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from tests.api.factories import make_done
+from tests.fixtures import make_done
 
 pytestmark = pytest.mark.django_db
 QUEUE = "/admin/detector/flaggedanalysis/"

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from detector.models import Review
-from tests.api.factories import make_done
+from tests.fixtures import make_done
 
 pytestmark = pytest.mark.django_db
 

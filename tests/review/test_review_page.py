@@ -34,7 +34,7 @@ def test_it_refuses_a_decision_that_is_not_one_of_the_three(staff_client, flagge
 
 
 def test_a_real_verdict_is_not_in_the_queue(staff_client, user):
-    from tests.api.factories import make_done
+    from tests.fixtures import make_done
 
     real = make_done(user, verdict="real", p_fake=0.1)
     assert staff_client.get(page_url(real)).status_code == 302  # "does not exist" redirect

@@ -3,7 +3,7 @@
 import pytest
 
 from detector.models import Review
-from tests.api.factories import make_done
+from tests.fixtures import make_done
 
 pytestmark = pytest.mark.django_db
 QUEUE = "/admin/detector/flaggedanalysis/"

@@ -4,7 +4,7 @@ import pytest
 
 from ml.training.datasets import detect_layout, load_dataset
 from ml.training.splits import group_split
-from tests.conftest import SHARED_SAMPLE
+from tests.fixtures import SHARED_SAMPLE
 
 pytestmark = pytest.mark.skipif(not (SHARED_SAMPLE / "manifest.csv").is_file(),
                                 reason=f"the shared sample is not at {SHARED_SAMPLE}")

@@ -7,7 +7,7 @@ import pytest
 
 from ml.training.crossval import group_kfold
 from ml.training.datasets import Clip
-from tests.conftest import SHARED_SAMPLE
+from tests.fixtures import SHARED_SAMPLE
 
 
 def random_clips(rng, n_groups):

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from detector.models import ModelVersion
 from ml.training import publishing
-from tests.conftest import REPO
+from tests.fixtures import REPO
 
 
 def run(*args):

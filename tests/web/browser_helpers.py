@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 from django.core.files.base import ContentFile
 
 from detector.models import Analysis, FrameResult, Video
-from tests.pipeline_jobs.factories import tiny_jpeg
+from tests.fixtures import tiny_jpeg
 
 TIMESTAMPS = (0.2, 0.7, 1.2, 1.7)
 SCORES = (0.2, 0.45, 0.62, 0.9)

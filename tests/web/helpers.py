@@ -4,7 +4,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from detector.models import Analysis, FrameResult, Review
-from tests.pipeline_jobs.factories import make_analysis, tiny_jpeg
+from tests.fixtures import make_analysis, tiny_jpeg
 
 __all__ = ["LOGIN_LOCKED", "make_analysis", "make_done_analysis", "make_review", "upload_file"]
 # What a throttled log-in form says (accounts/login_throttle.py), on the site and in the admin.

@@ -10,8 +10,8 @@ import pytest
 from accounts.models import ApiToken
 from detector.models import Analysis, Video
 from tests import media
-from tests.api.factories import make_done, make_model
 from tests.browser import browser_page
+from tests.fixtures import make_done, make_model
 from tests.web.browser_helpers import log_in, make_playable_analysis
 from tests.web.helpers import make_analysis
 

@@ -7,7 +7,7 @@ import pytest
 
 from detector import jobs
 from detector.models import Analysis
-from tests.pipeline_jobs.factories import fake_result, make_analysis
+from tests.fixtures import fake_result, make_analysis
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import REPO
+from tests.fixtures import REPO
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,15 @@
-"""A request whose Content-Length is over the upload limit is answered 413 before its body is read."""
+"""A request whose Content-Length is over the upload limit is answered 413 before its body is read;
+one within it (a file at the limit and its multipart envelope) reaches the view."""
 
 import socket
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+from deepfake_site.request_size import max_request_bytes
+from detector.models import Analysis, Video
+from tests.fixtures import error_code, token_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,6 +28,29 @@ def test_a_huge_declared_body_gets_413_without_sending_it(live_server, settings)
     assert answer.startswith("HTTP/1.1 413") and "file_too_large" in answer
 
 
-def test_a_body_within_the_limit_goes_through(client, settings):
-    response = client.post("/api/v1/analyses/", {})
-    assert response.status_code in (401, 403)
+def multipart_of_length(path, length):
+    """An upload of the file at `path`, padded with a form field to exactly `length` bytes."""
+    def body(padding):
+        video = SimpleUploadedFile(path.name, path.read_bytes(), content_type="video/mp4")
+        return encode_multipart(BOUNDARY, {"video": video, "note": "x" * padding})
+    return body(length - len(body(0)))
+
+
+def test_a_body_at_the_limit_reaches_the_view_and_one_byte_more_does_not(user, clips, settings):
+    # The file itself is exactly at the upload limit, which the view accepts; the rest of the
+    # request is the envelope (and padding) the size limit leaves room for.
+    settings.DEEPTRACE_MAX_UPLOAD_MB = clips["face"].stat().st_size / (1024 * 1024)
+    api = token_client(user)
+
+    def upload(length):
+        body = multipart_of_length(clips["face"], length)
+        assert len(body) == length
+        return api.generic("POST", "/api/v1/analyses/", body, content_type=MULTIPART_CONTENT)
+
+    over = upload(max_request_bytes() + 1)
+    assert over.status_code == 413 and error_code(over) == "file_too_large"
+    assert not Video.objects.exists()  # refused before the view stored anything
+
+    within = upload(max_request_bytes())
+    assert within.status_code == 202, within.content  # the view's own answer: stored and parked
+    assert Analysis.objects.get(pk=within.json()["id"]).video.owner == user
