@@ -25,6 +25,16 @@ MTCNN_MIN_FACE = 20
 # face; "always" runs it on every frame, as facenet-pytorch does.
 FINEST_LEVEL_MODES = ("fallback", "always")
 
+# The face defaults, written once: FaceSettings and FaceDetector both start from them. CROP_SIZE is the
+# serving crop a checkpoint gets when it records no face settings (random detectors, format 1); training
+# cuts its cache at ml.training.face_cache.TRAINING_CROP_SIZE and records that in its checkpoint.
+CROP_SIZE = 112
+MARGIN = 0.3  # share of the face box added around it
+DETECT_MAX_SIDE = 640
+MIN_PROBABILITY = 0.9
+MIN_FACE_SIZE = 24
+FINEST_LEVEL = "fallback"
+
 
 def _check_finest_level(mode: str) -> str:
     if mode not in FINEST_LEVEL_MODES:
@@ -37,12 +47,12 @@ class FaceSettings:
     """How faces are found and cut. A checkpoint records these (preprocessing["faces"]) and the
     pipeline builds its FaceDetector from them, so serving cuts faces exactly as training did."""
 
-    crop_size: int = 112  # crops are cut at this size; the model's preset then resizes to its input
-    margin: float = 0.3  # share of the face box added around it
-    detect_max_side: int = 640  # frames are downscaled to this for MTCNN; crops come from full size
-    min_probability: float = 0.9
-    min_face_size: int = 24  # in full-resolution pixels
-    finest_level: str = "fallback"  # see FINEST_LEVEL_MODES
+    crop_size: int = CROP_SIZE  # crops are cut at this size; the model's preset then resizes to its input
+    margin: float = MARGIN  # share of the face box added around it
+    detect_max_side: int = DETECT_MAX_SIDE  # frames are downscaled to this for MTCNN; crops come from full size
+    min_probability: float = MIN_PROBABILITY
+    min_face_size: int = MIN_FACE_SIZE  # in full-resolution pixels
+    finest_level: str = FINEST_LEVEL  # see FINEST_LEVEL_MODES
 
     def __post_init__(self):
         _check_finest_level(self.finest_level)
@@ -87,14 +97,14 @@ class FaceDetector:
         self,
         device: str | torch.device = "cpu",
         *,
-        min_probability: float = 0.9,
-        min_face_size: int = 24,
-        margin: float = 0.3,
-        crop_size: int = 112,
-        detect_max_side: int = 640,
+        min_probability: float = MIN_PROBABILITY,
+        min_face_size: int = MIN_FACE_SIZE,
+        margin: float = MARGIN,
+        crop_size: int = CROP_SIZE,
+        detect_max_side: int = DETECT_MAX_SIDE,
         batch_size: int | None = None,
         downscale_on_device: bool | None = None,
-        finest_level: str = "fallback",
+        finest_level: str = FINEST_LEVEL,
     ):
         from facenet_pytorch import MTCNN
 
@@ -192,7 +202,7 @@ class FaceDetector:
         return kept
 
 
-def crop_square(image: np.ndarray, box: Box, margin: float = 0.3, size: int = 112) -> np.ndarray:
+def crop_square(image: np.ndarray, box: Box, margin: float = MARGIN, size: int = CROP_SIZE) -> np.ndarray:
     """A square crop around `box` enlarged by `margin` of its size, shifted (never squashed) to stay
     inside the image, resized to size x size."""
     h, w = image.shape[:2]

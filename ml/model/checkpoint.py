@@ -24,7 +24,10 @@ from ml.results import CLASS_NAMES
 
 log = logging.getLogger(__name__)
 
-# 2: float weights stored as fp16 (read back as fp32); preprocessing carries the face settings.
+# 2: float weights stored as fp16 (read back as fp32); preprocessing carries the face settings and,
+#    for a trained model, the extraction (frames per video, sampling). The extraction is an optional key
+#    (readers of format 2 that predate it ignore it), so it kept the version; checkpoints written before
+#    it get it back from their provenance on load (_with_extraction).
 FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 BACKBONE_WEIGHTS_ENV = backbones.BACKBONE_WEIGHTS_ENV
@@ -93,7 +96,21 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
         raise CheckpointError(f"The model file {path} cannot be read as a checkpoint ({exc.__class__.__name__}).") from exc
     _validate(ckpt, path)
     ckpt["state_dict"] = {k: v.float() if v.is_floating_point() else v for k, v in ckpt["state_dict"].items()}
+    ckpt["preprocessing"] = _with_extraction(ckpt["preprocessing"], ckpt.get("provenance") or {})
     return ckpt
+
+
+def _with_extraction(preprocessing: dict, provenance: dict) -> dict:
+    """Preprocessing with its "extraction" where the checkpoint holds it. Trained checkpoints written
+    before it was recorded kept the training options in provenance["args"] (extract_frames, sampling);
+    what neither records is left out, and readers fall back to the training cache's defaults
+    (ml.training.face_cache.ExtractSettings.from_preprocessing)."""
+    if "extraction" in preprocessing:
+        return preprocessing
+    args = provenance.get("args") or {}
+    old = {"frames": args.get("extract_frames"), "sampling": args.get("sampling")}
+    old = {k: v for k, v in old.items() if v is not None}
+    return {**preprocessing, "extraction": old} if old else preprocessing
 
 
 def _fp16(state: dict) -> dict:

@@ -24,12 +24,17 @@ Preset = Callable[[Sequence[np.ndarray]], torch.Tensor]
 
 
 def make_preprocessing(backbone: str, image_size: int = IMAGE_SIZE, frames: int = SEQUENCE_LENGTH,
-                       faces: FaceSettings | None = None) -> dict:
+                       faces: FaceSettings | None = None, extraction: dict | None = None) -> dict:
     """What a checkpoint records so serving sees the faces training saw: input size, normalisation,
-    sequence length, and how faces were found and cut (ml.media.faces.FaceSettings)."""
+    sequence length, how faces were found and cut (ml.media.faces.FaceSettings) and, for a trained
+    model, how its training videos were sampled: extraction = {"frames": per video, "sampling":
+    "spread" | "first"} (ml.training.face_cache.ExtractSettings; absent for an untrained model)."""
     spec = backbones.spec(backbone)
-    return {"image_size": image_size, "mean": list(spec.mean), "std": list(spec.std), "frames": frames,
-            "faces": (faces or FaceSettings()).as_dict()}
+    recorded = {"image_size": image_size, "mean": list(spec.mean), "std": list(spec.std), "frames": frames,
+                "faces": (faces or FaceSettings()).as_dict()}
+    if extraction is not None:
+        recorded["extraction"] = dict(extraction)
+    return recorded
 
 
 def default_preprocessing(frames: int = SEQUENCE_LENGTH, backbone: str = "resnext50_32x4d") -> dict:

@@ -13,14 +13,17 @@ import logging
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 
-from ml.training import metrics
+from ml.training import metrics, options
+from ml.training.face_cache import DEFAULT_CACHE_DIR, ExtractSettings
 from ml.training.sequences import CachedVideo
 
 log = logging.getLogger(__name__)
+DESCRIPTION = "Evaluate a DeepTrace checkpoint on a labelled video dataset."
 
 
 def score_videos(detector, items: Sequence[CachedVideo], progress: bool = False) -> np.ndarray:
@@ -60,7 +63,7 @@ def breakdown(items: Sequence[CachedVideo], labels, scores, threshold: float, fi
     return out
 
 
-def full_report(items, labels, scores, threshold: float, bootstrap: int = 1000, seed: int = 0) -> dict:
+def full_report(items, labels, scores, threshold: float, bootstrap: int = metrics.BOOTSTRAP, seed: int = 0) -> dict:
     report = metrics.classification_report(labels, scores, threshold, bootstrap=bootstrap, seed=seed)
     report["per_method"] = breakdown(items, labels, scores, threshold, "method")
     report["per_compression"] = breakdown(items, labels, scores, threshold, "compression")
@@ -87,65 +90,75 @@ def format_report(report: dict) -> str:
     return "\n".join(lines)
 
 
+# --- One checkpoint on one dataset ------------------------------------------------------------------
+
+
+def evaluate_checkpoint(model: str, data: str, *, format: str | None = None, split: str | None = None,
+                        cache_dir: str = DEFAULT_CACHE_DIR, extract_frames: int | None = None, workers: int = 1,
+                        device: str | None = None, threshold: float | None = None, bootstrap: int = metrics.BOOTSTRAP,
+                        progress: bool = True) -> dict:
+    """The full report of checkpoint `model` on the dataset `data` (only the test side of a run's
+    `split`), with the videos left out and every video's score. Faces are extracted as the checkpoint
+    says its training faces were (frames, sampling, crop size, margin: ExtractSettings.from_preprocessing);
+    `extract_frames` overrides the frames per video, `threshold` the checkpoint's threshold."""
+    from ml.model.checkpoint import load_detector
+    from ml.training.datasets import load_dataset
+    from ml.training.sequences import labels_of, prepared_videos
+    from ml.training.splits import load_split
+
+    detector = load_detector(model, device)
+    clips = load_dataset(data, format)
+    if split:
+        clips = load_split(split, clips)[1]
+    settings = extraction_for(detector.preprocessing, extract_frames)
+    items, left_out, prep = prepared_videos(clips, cache_dir, settings, workers=workers, progress=progress)
+    scores = score_videos(detector, items, progress=progress)
+    threshold = detector.threshold if threshold is None else threshold
+    report = full_report(items, labels_of(items), scores, threshold, bootstrap=bootstrap)
+    report["left_out"] = [c.path for c in left_out]
+    report["no_face"] = prep["no_face"]
+    report["extraction"] = asdict(settings)
+    report["scores"] = [{"path": i.clip.path, "label": i.clip.label, "method": i.clip.method,
+                         "p_fake": float(s)} for i, s in zip(items, scores)]
+    return report
+
+
+def extraction_for(preprocessing: dict, frames: int | None = None) -> ExtractSettings:
+    """The checkpoint's extraction settings, with the frames per video overridden when given."""
+    recorded = ExtractSettings.from_preprocessing(preprocessing)
+    return recorded if frames is None else replace(recorded, frames=frames)
+
+
 # --- Command line ----------------------------------------------------------------------------------
-
-
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Evaluate a DeepTrace checkpoint on a labelled video dataset.")
-    add_arguments(parser)
-    return parser.parse_args(argv)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", required=True, help="checkpoint (.pt)")
-    p.add_argument("--data", required=True, help="dataset folder or manifest CSV")
-    p.add_argument("--format", choices=("manifest", "folders", "ffpp", "celebdf", "dfdc"), default=None)
+    options.add_dataset_options(p)
     p.add_argument("--split", help="a run's split.json: evaluate its test side only")
-    p.add_argument("--cache-dir", default="var/cache/faces")
-    p.add_argument("--extract-frames", type=int, default=32, help="frames sampled per video for the cache")
-    p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--device", default=None)
+    p.add_argument("--extract-frames", type=int, default=None,
+                   help="frames sampled per video for the cache (default: the checkpoint's)")
     p.add_argument("--threshold", type=float, default=None, help="default: the checkpoint's")
-    p.add_argument("--bootstrap", type=int, default=1000)
     p.add_argument("--output", help="write the report as JSON here")
-    p.add_argument("--quiet", action="store_true")
+    options.add_run_options(p)
 
 
 def main(argv=None) -> dict:
-    return run(parse_args(argv))
+    return from_command_line(options.parse(argv, DESCRIPTION, add_arguments))
 
 
-def run(args: argparse.Namespace) -> dict:
-    from ml.model.checkpoint import load_detector
-    from ml.model.presets import face_settings_of
-    from ml.training.datasets import load_dataset
-    from ml.training.face_cache import ExtractSettings, prepare_cache
-    from ml.training.sequences import load_cached
-    from ml.training.splits import load_split
-
-    detector = load_detector(args.model, args.device)
-    clips = load_dataset(args.data, args.format)
-    if args.split:
-        clips = load_split(args.split, clips)[1]
-    # Faces cut as the checkpoint says its training faces were.
-    settings = ExtractSettings(frames=args.extract_frames, faces=face_settings_of(detector.preprocessing))
-    prep = prepare_cache(clips, args.cache_dir, settings, workers=args.workers, progress=not args.quiet)
-    items, left_out = load_cached(clips, args.cache_dir, settings)
-    labels = np.array([i.clip.target for i in items])
-    scores = score_videos(detector, items, progress=not args.quiet)
-    threshold = detector.threshold if args.threshold is None else args.threshold
-    report = full_report(items, labels, scores, threshold, bootstrap=args.bootstrap)
-    report["left_out"] = [c.path for c in left_out]
-    report["no_face"] = prep["no_face"]
-    report["scores"] = [{"path": i.clip.path, "label": i.clip.label, "method": i.clip.method,
-                         "p_fake": float(s)} for i, s in zip(items, scores)]
+def from_command_line(args: argparse.Namespace) -> dict:
+    """Evaluate as the options say; write and print the report (manage.py evaluate_model calls this)."""
+    report = evaluate_checkpoint(args.model, args.data, format=args.format, split=args.split, cache_dir=args.cache_dir,
+                                 extract_frames=args.extract_frames, workers=args.workers, device=args.device,
+                                 threshold=args.threshold, bootstrap=args.bootstrap, progress=not args.quiet)
     if args.output:
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
         Path(args.output).write_text(json.dumps(report, indent=1))
     if not args.quiet:
         print(format_report(report))
-        if left_out:
-            print(f"left out (no face or unreadable): {len(left_out)} videos")
+        if report["left_out"]:
+            print(f"left out (no face or unreadable): {len(report['left_out'])} videos")
     return report
 
 

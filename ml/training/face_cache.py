@@ -23,19 +23,52 @@ import numpy as np
 
 from ml.media.faces import FaceSettings
 from ml.media.jpeg import encode_jpeg
+from ml.model.presets import face_settings_of
 from ml.training.datasets import Clip
 
 log = logging.getLogger(__name__)
 
 CACHE_VERSION = 2
 JPEG_QUALITY = 94
+DEFAULT_CACHE_DIR = "var/cache/faces"
+
+# The training cache's defaults, written once (the CLIs, prepare_dataset and evaluation's fallback for
+# checkpoints that do not record them read these).
+EXTRACT_FRAMES = 32  # frames sampled per video
+SAMPLINGS = ("spread", "first")  # over the whole video, or the first N (the method's way)
+SAMPLING = "spread"
+# Crops are cut at 224 px, the GPU recipes' input, so one cache serves every recipe: the preset
+# resizes them to the model's input (112 px on a CPU). Serving's own default is faces.CROP_SIZE.
+TRAINING_CROP_SIZE = 224
 
 
 @dataclass(frozen=True)
 class ExtractSettings:
-    frames: int = 32  # frames sampled per video
-    sampling: str = "spread"  # "spread" over the video, or the "first" N (the method's way)
-    faces: FaceSettings = field(default_factory=lambda: FaceSettings(crop_size=224))
+    """How the training videos are turned into cached face crops. A trained checkpoint records all of
+    it: frames and sampling in preprocessing["extraction"], the face settings in preprocessing["faces"]."""
+
+    frames: int = EXTRACT_FRAMES  # frames sampled per video
+    sampling: str = SAMPLING  # "spread" over the video, or the "first" N (the method's way)
+    faces: FaceSettings = field(default_factory=lambda: FaceSettings(crop_size=TRAINING_CROP_SIZE))
+
+    def extraction(self) -> dict:
+        """The part a checkpoint's preprocessing["extraction"] holds (the faces have a key of their own)."""
+        return {"frames": self.frames, "sampling": self.sampling}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ExtractSettings":
+        """From asdict(settings), as a cache entry's meta["settings"] stores it."""
+        return cls(frames=d["frames"], sampling=d["sampling"], faces=FaceSettings.from_dict(d["faces"]))
+
+    @classmethod
+    def from_preprocessing(cls, preprocessing: dict) -> "ExtractSettings":
+        """The settings a checkpoint's training faces were extracted with. A checkpoint that does not
+        record frames or sampling (untrained, or trained before they were recorded, whose provenance
+        lacked them too: see ml.model.checkpoint) gets EXTRACT_FRAMES and SAMPLING; one without face
+        settings, FaceSettings() (ml.model.presets.face_settings_of)."""
+        recorded = preprocessing.get("extraction") or {}
+        return cls(frames=int(recorded.get("frames", EXTRACT_FRAMES)), sampling=recorded.get("sampling", SAMPLING),
+                   faces=face_settings_of(preprocessing))
 
 
 @dataclass

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+BOOTSTRAP = 1000  # resamples behind an AUC's 95 % interval (training reports and evaluation alike)
+
 
 def roc_curve(labels, scores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(fpr, tpr, thresholds), thresholds decreasing, starting at +inf (nothing called fake).
@@ -87,7 +89,7 @@ def threshold_metrics(labels, scores, threshold: float) -> dict:
     }
 
 
-def classification_report(labels, scores, threshold: float, *, bootstrap: int = 1000, seed: int = 0) -> dict:
+def classification_report(labels, scores, threshold: float, *, bootstrap: int = BOOTSTRAP, seed: int = 0) -> dict:
     """Everything the model card and evaluate_model show, for one threshold."""
     y, s = _arrays(labels, scores)
     rate, eer_threshold = eer(y, s) if 0 < y.sum() < len(y) else (float("nan"), float("nan"))
@@ -101,7 +103,7 @@ def classification_report(labels, scores, threshold: float, *, bootstrap: int = 
     }
 
 
-def bootstrap_auc_ci(labels, scores, n: int = 1000, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
+def bootstrap_auc_ci(labels, scores, n: int = BOOTSTRAP, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
     """Percentile bootstrap interval for AUC, resampling videos with replacement; resamples that miss
     a class are skipped."""
     y, s = _arrays(labels, scores)

@@ -17,7 +17,12 @@ from torch.utils.data import Dataset
 from ml.media.faces import Face, Track
 from ml.media.jpeg import decode_jpegs
 from ml.training.datasets import Clip
-from ml.training.face_cache import CacheEntry, ExtractSettings, load_entry
+from ml.training.face_cache import (
+    CacheEntry,
+    ExtractSettings,
+    load_entry,
+    prepare_cache,
+)
 
 
 @dataclass
@@ -50,6 +55,20 @@ def load_cached(clips: Sequence[Clip], cache_dir, settings: ExtractSettings) -> 
         else:
             kept.append(CachedVideo(clip, entry, decode_jpegs(entry.jpegs)))
     return kept, left_out
+
+
+def prepared_videos(clips: Sequence[Clip], cache_dir, settings: ExtractSettings, *, workers: int = 1,
+                    progress: bool = True) -> tuple[list[CachedVideo], list[Clip], dict]:
+    """Fill the cache where it lacks a clip, then load it: (videos with faces, clips left out, the
+    cache report of ml.training.face_cache.prepare_cache)."""
+    report = prepare_cache(clips, cache_dir, settings, workers=workers, progress=progress)
+    items, left_out = load_cached(clips, cache_dir, settings)
+    return items, left_out, report
+
+
+def labels_of(items: Sequence[CachedVideo]) -> np.ndarray:
+    """0 real, 1 fake, per video."""
+    return np.array([i.clip.target for i in items], dtype=np.int64)
 
 
 def pick_frames(available: int, frames: int, rng: np.random.Generator | None = None) -> np.ndarray:

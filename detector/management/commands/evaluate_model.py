@@ -23,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         options["model"] = _checkpoint_path(options["model"])
         try:
-            return_value = evaluate.run(argparse.Namespace(**ml_options(options, evaluate.add_arguments)))
+            return_value = evaluate.from_command_line(argparse.Namespace(**ml_options(options, evaluate.add_arguments)))
         except (CheckpointError, DatasetError) as error:
             raise CommandError(str(error)) from None
         self.stdout.write(f"AUC {return_value['auc']:.3f} on {return_value['n']} videos.")

@@ -5,7 +5,14 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ml.media.faces import FaceSettings
 from ml.training.datasets import LAYOUTS, DatasetError, load_dataset
-from ml.training.face_cache import ExtractSettings, prepare_cache
+from ml.training.face_cache import (
+    EXTRACT_FRAMES,
+    SAMPLING,
+    SAMPLINGS,
+    TRAINING_CROP_SIZE,
+    ExtractSettings,
+    prepare_cache,
+)
 
 
 def default_cache_dir():
@@ -19,14 +26,15 @@ class Command(BaseCommand):
         parser.add_argument("--data", required=True, help="dataset folder or manifest CSV")
         parser.add_argument("--format", choices=LAYOUTS, help="dataset layout (detected when omitted)")
         parser.add_argument("--cache-dir", default=None, help="default: var/cache/faces")
-        parser.add_argument("--frames", type=int, default=32, help="frames sampled per video")
-        parser.add_argument("--crop-size", type=int, default=224, help="face crops are cut at this size (px)")
-        parser.add_argument("--sampling", choices=("spread", "first"), default="spread",
+        parser.add_argument("--frames", type=int, default=EXTRACT_FRAMES, help="frames sampled per video")
+        parser.add_argument("--crop-size", type=int, default=TRAINING_CROP_SIZE, help="face crops are cut at this size (px)")
+        parser.add_argument("--sampling", choices=SAMPLINGS, default=SAMPLING,
                             help="N frames spread over the video, or the first N (the method's way: --frames 150)")
         parser.add_argument("--workers", type=int, default=1, help="videos extracted in parallel")
         parser.add_argument("--device", default="cpu")
 
-    def handle(self, data, format=None, cache_dir=None, frames=32, crop_size=224, sampling="spread", workers=1, device="cpu", **options):
+    def handle(self, data, format=None, cache_dir=None, frames=EXTRACT_FRAMES, crop_size=TRAINING_CROP_SIZE,
+               sampling=SAMPLING, workers=1, device="cpu", **options):
         try:
             clips = load_dataset(data, format)
         except DatasetError as error:

@@ -20,7 +20,7 @@ from .prepare_dataset import default_cache_dir
 
 
 class Command(BaseCommand):
-    help = "Train the detector on a labelled video dataset (see the README, Training and evaluation)."
+    help = "Train the detector on a labelled video dataset (see docs/training.md)."
 
     def add_arguments(self, parser):
         train.add_arguments(parser)
@@ -31,7 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, register=False, activate=False, name=None, **options):
         try:
-            result = train.run(argparse.Namespace(**ml_options(options, train.add_arguments)))
+            result = train.run(train.build_config(argparse.Namespace(**ml_options(options, train.add_arguments))))
         except DatasetError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(summary_line(result))

@@ -1,0 +1,66 @@
+"""One training run's settings, typed and frozen.
+
+`ml.training.train.main` builds a TrainConfig from the command line (the manage.py command passes its
+options to the same builder); everything below it takes the config or plain arguments, never the
+parser's Namespace. A trained checkpoint keeps `as_dict()` in provenance["args"], and `from_dict`
+reads it back: the run can be repeated from its checkpoint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+from ml.model.checkpoint import default_device
+from ml.training.face_cache import DEFAULT_CACHE_DIR, ExtractSettings
+from ml.training.metrics import BOOTSTRAP
+from ml.training.recipes import DEFAULT_RECIPE, RECIPES, Recipe
+
+THRESHOLD_RULES = ("youden", "eer")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    data: str  # dataset folder or manifest CSV (ml/training/datasets.py)
+    output: str = "var/runs/run"  # run folder: checkpoint, metrics, split, plots, log
+    recipe: Recipe = field(default_factory=lambda: RECIPES[DEFAULT_RECIPE])  # with the options' overrides applied
+    extract: ExtractSettings = field(default_factory=ExtractSettings)  # how the face cache is cut
+    device: str = field(default_factory=default_device)
+    format: str | None = None  # dataset layout; detected when None
+    cache_dir: str = DEFAULT_CACHE_DIR
+    workers: int = 1  # processes extracting faces for the cache
+    backbone_weights: str | None = None  # ImageNet weights file; None: found on disk or random
+    seed: int = 0
+    cv: int = 0  # K of group K-fold cross-validation; 0: one split
+    final: bool = False  # with cv: then train on every video, the threshold from the folds
+    test_fraction: float = 0.3
+    val_fraction: float = 0.2  # share of the training groups held out to choose the threshold
+    split: str | None = None  # a saved split.json to reuse instead of drawing one
+    threshold_rule: str = "youden"  # see THRESHOLD_RULES
+    num_workers: int = 0  # DataLoader workers
+    bootstrap: int = BOOTSTRAP
+    quiet: bool = False  # no progress bars
+
+    def __post_init__(self):
+        if self.threshold_rule not in THRESHOLD_RULES:
+            raise ValueError(f"threshold_rule must be one of {THRESHOLD_RULES}, not {self.threshold_rule!r}")
+        if self.cv == 1 or self.cv < 0:
+            raise ValueError("Cross-validation needs at least 2 folds (cv=0 trains on one split).")
+
+    @property
+    def progress(self) -> bool:
+        return not self.quiet
+
+    def as_dict(self) -> dict:
+        """Plain data (JSON types), as a checkpoint's provenance stores it."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        """The config `as_dict` gave. (Checkpoints trained before TrainConfig stored the raw options,
+        with the recipe as a name: rebuild those through ml.training.train.build_config.)"""
+        plain = {f.name: d[f.name] for f in fields(cls) if f.name in d}
+        if "recipe" in plain:
+            plain["recipe"] = Recipe(**plain["recipe"])
+        if "extract" in plain:
+            plain["extract"] = ExtractSettings.from_dict(plain["extract"])
+        return cls(**plain)

@@ -1,0 +1,100 @@
+"""The one training path, for the split mode and cross-validation alike: load the dataset, fill and
+read the face cache, let the division (ml/training/single_split.py or ml/training/crossval.py) train and
+score held-out videos, then choose the decision rule, report, plot, and save the model, its card and
+the run's JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ml.decision import DEFAULT_THRESHOLD, DEFAULT_UNCERTAIN_BAND
+from ml.training import metrics
+from ml.training.config import TrainConfig
+from ml.training.crossval import KFolds
+from ml.training.datasets import load_dataset
+from ml.training.division import Division, HeldOut
+from ml.training.evaluate import format_report, full_report
+from ml.training.outputs import (
+    cache_summary,
+    describe_data,
+    model_card,
+    provenance,
+    save_model,
+    write_json,
+    write_plots,
+    write_scores,
+)
+from ml.training.sequences import labels_of, prepared_videos
+from ml.training.single_split import SingleSplit
+
+log = logging.getLogger("ml.training.train")
+
+
+def fit_and_report(config: TrainConfig) -> dict:
+    """Train and evaluate as `config` says (one split, or K folds), writing the run folder; the run's
+    summary, with "run_dir" and, when a model was saved, "checkpoint" and "card"."""
+    started = time.time()
+    clips = load_dataset(config.data, config.format)
+    items, left_out, prep = prepared_videos(clips, config.cache_dir, config.extract, workers=config.workers,
+                                            progress=config.progress)
+    if left_out:
+        log.info("left out %d videos with no face or unreadable: %s", len(left_out),
+                 ", ".join(Path(c.path).name for c in left_out[:10]))
+    log_recipe(config)
+    division = KFolds(config) if config.cv else SingleSplit(config)
+    held = division.held_out(clips, items)
+    outcome = {"left_out": [c.path for c in left_out], "cache": cache_summary(prep)}
+    return report(config, division, held, outcome, started)
+
+
+def report(config: TrainConfig, division: Division, held: HeldOut, outcome: dict, started: float) -> dict:
+    """Choose the rule on the division's rule scores, report on its held-out scores, write the plots
+    and scores, save the model (when the division trained one to keep) with its card, and the JSON."""
+    run_dir = Path(config.output)
+    threshold, band = choose_rule(labels_of(held.rule_items), held.rule_scores, config.threshold_rule)
+    labels = labels_of(held.items)
+    full = full_report(held.items, labels, held.scores, threshold, bootstrap=config.bootstrap, seed=config.seed)
+    evaluation = {"auc": full["auc"], "auc_sd": None, "auc_ci95": full["auc_ci95"], "protocol": division.protocol(),
+                  "data": describe_data(config.data, held.items), "videos": len(held.items),
+                  "balanced_accuracy": full["balanced_accuracy"], "per_method": full["per_method"],
+                  **division.evaluation(held, full)}
+    log.info("%s\n%s", division.headline(evaluation), format_report(full))
+    write_scores(run_dir / division.scores_file, held.items, held.scores)
+    plot_paths = write_plots(run_dir, [h for h in held.history if h.get("fold", 1) == 1], labels, held.scores,
+                             full["confusion"], threshold)
+    summary = {"recipe": config.recipe.as_dict(), "threshold": threshold, "uncertain_band": band,
+               "history": held.history, **outcome,
+               **division.summary(held, full, evaluation, round(time.time() - started, 1))}
+    result = {"run_dir": str(run_dir), **summary}
+    if held.model is not None:
+        card = model_card(config, held.model.detector, held.model.backbone_init, threshold, band, evaluation,
+                          plot_paths, held.split)
+        save_model(run_dir / "model.pt", held.model.detector, threshold, band,
+                   division.checkpoint_metrics(held, full, evaluation),
+                   provenance(config, held.model.backbone_init, held.split), card)
+        write_json(run_dir / "card.json", card)
+        result.update(checkpoint=str(run_dir / "model.pt"), card=card)
+        log.info("saved %s (threshold %.3f, uncertain band %.2f)", run_dir / "model.pt", threshold, band)
+    write_json(run_dir / division.summary_file, summary)
+    return result
+
+
+def choose_rule(labels, scores, rule: str) -> tuple[float, float]:
+    """(threshold, uncertain band) from held-out scores; the default rule when they hold one class only."""
+    if len(set(np.asarray(labels).tolist())) < 2:
+        return DEFAULT_THRESHOLD, DEFAULT_UNCERTAIN_BAND
+    threshold = metrics.choose_threshold(labels, scores, rule)
+    return threshold, metrics.uncertain_band(labels, scores, threshold)
+
+
+def log_recipe(config: TrainConfig) -> None:
+    recipe, device = config.recipe, config.device
+    log.info("recipe %s: %s at %d px on %s, %d-crop sequences, batch %d, %d epochs, %s lr %g backbone / %g head, "
+             "weight decay %g, %s schedule", recipe.name, recipe.backbone, recipe.size_for(device), device,
+             recipe.sequence_length, recipe.batch_size, recipe.epochs, recipe.optimizer, recipe.lr_backbone,
+             recipe.lr_head, recipe.weight_decay, recipe.schedule)

@@ -1,0 +1,101 @@
+"""What a training run leaves behind: the checkpoint with its provenance and model card, the plots, the
+per-video scores CSV and the JSON summaries. Shared by the split and cross-validation modes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from ml.model.checkpoint import Detector, save_checkpoint
+from ml.training import plots
+from ml.training.config import TrainConfig
+
+
+def describe_data(data, items) -> str:
+    groups = len({i.clip.group for i in items})
+    return f"{Path(data).resolve().name}: {len(items)} videos ({sum(i.clip.target == 0 for i in items)} real), {groups} identity groups"
+
+
+def provenance(config: TrainConfig, backbone_init: str, split: dict | None) -> dict:
+    return plain({
+        "backbone_init": backbone_init,
+        "trained": True,
+        "recipe": config.recipe.as_dict(),
+        "data": str(Path(config.data).resolve()),
+        "format": config.format,
+        "split": {k: split[k] for k in ("seed", "test_fraction", "val_fraction", "group_aware") if k in split} if split else None,
+        "cv_folds": config.cv or None,
+        "args": config.as_dict(),  # the whole TrainConfig (TrainConfig.from_dict reads it back)
+        "torch": str(torch.__version__),
+    })
+
+
+def model_card(config: TrainConfig, detector: Detector, backbone_init: str, threshold: float, band: float,
+               evaluation: dict, plot_paths: dict, split: dict | None) -> dict:
+    recipe = config.recipe
+    card = {
+        "data": str(Path(config.data).resolve()),
+        "backbone": recipe.backbone,
+        "backbone_init": "imagenet" if backbone_init.startswith("imagenet") else backbone_init,
+        "recipe": recipe.name,
+        "trained": trained_parts(recipe),
+        "image_size": detector.preprocessing["image_size"],
+        "frames": recipe.sequence_length, "epochs": recipe.epochs, "lr": recipe.lr_backbone, "lr_head": recipe.lr_head,
+        "batch_size": recipe.batch_size, "lstm_hidden": recipe.lstm_hidden,
+        "threshold": threshold, "uncertain_band": band, "threshold_rule": config.threshold_rule,
+        "evaluation": evaluation,
+        # Relative to the run folder, so a moved run still finds them (detector.registry resolves them).
+        "plots": {name: str(Path(p).relative_to(config.output)) for name, p in plot_paths.items()},
+    }
+    if split and "train" in split:
+        card["split"] = {"seed": split["seed"], "group_aware": True, "test_fraction": split["test_fraction"],
+                         "val_fraction": split.get("val_fraction"),
+                         **{side: {"videos": split[side]["real"] + split[side]["fake"], "real": split[side]["real"],
+                                   "fake": split[side]["fake"], "groups": len(split[side]["groups"])}
+                            for side in ("train", "val", "test") if side in split}}
+    return plain(card)
+
+
+def trained_parts(recipe) -> str:
+    if recipe.train_blocks < 0:
+        return "whole backbone + LSTM + head (fine-tuned)"
+    if recipe.train_blocks == 0:
+        return "LSTM + head (backbone frozen)"
+    return f"top {recipe.train_blocks} backbone blocks + LSTM + head"
+
+
+def save_model(path: Path, detector: Detector, threshold, band, metrics_: dict, provenance_: dict, card: dict) -> None:
+    save_checkpoint(path, detector.model, detector.config, preprocessing=detector.preprocessing, metrics=plain(metrics_),
+                    provenance=provenance_, threshold=threshold, uncertain_band=band, extra={"card": card})
+
+
+def write_plots(run_dir: Path, history, labels, scores, confusion: dict, threshold: float) -> dict:
+    d = Path(run_dir) / "plots"
+    return {
+        "loss": plots.loss_curves(history, d / "loss.png"),
+        "roc": plots.roc(labels, scores, d / "roc.png"),
+        "confusion": plots.confusion_matrix(confusion, d / "confusion.png"),
+        "scores": plots.score_histogram(labels, scores, threshold, d / "scores.png"),
+    }
+
+
+def cache_summary(prep: dict) -> dict:
+    return {k: prep[k] for k in ("clips", "cached", "extracted")} | {"no_face": prep["no_face"], "errors": prep["errors"]}
+
+
+def write_scores(path, items, scores) -> None:
+    lines = ["file,label,group,method,compression,p_fake"]
+    lines += [f"{i.clip.path},{i.clip.label},{i.clip.group},{i.clip.method},{i.clip.compression},{s:.6f}" for i, s in zip(items, scores)]
+    Path(path).write_text("\n".join(lines) + "\n")
+
+
+def write_json(path: Path, value) -> None:
+    Path(path).write_text(json.dumps(plain(value), indent=1))
+
+
+def plain(value):
+    """Only JSON types: checkpoints load with weights_only=True, which refuses numpy scalars and paths."""
+    return json.loads(json.dumps(value, default=lambda v: float(v) if hasattr(v, "__float__") else str(v)))
