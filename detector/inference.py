@@ -19,12 +19,11 @@ _loaded = {}  # (model_version pk, checkpoint sha256) -> ml.model.checkpoint.Det
 
 
 def pick_device():
-    import torch
+    """DEEPTRACE_DEVICE, or for "auto" the checkpoint module's own choice (CUDA when available)."""
+    from ml.model.checkpoint import default_device
 
     wanted = settings.DEEPTRACE_DEVICE
-    if wanted == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return wanted
+    return default_device() if wanted == "auto" else wanted
 
 
 def detector_for(model_version):
@@ -51,10 +50,13 @@ def load_for_serving(checkpoint_path):
 
 
 def options_for(analysis, model_version):
+    """What the pipeline runs with: the version's rule (staff may have tuned its checkpoint's in the
+    admin) chosen here, and settled with the rest by the pipeline (ml.decision.settle_rule)."""
+    threshold, band = model_version.decision_rule
     return AnalyzeOptions(
         frames=analysis.frames_requested,
-        threshold=model_version.threshold,
-        uncertain_band=model_version.uncertain_band,
+        threshold=threshold,
+        uncertain_band=band,
         max_duration_s=settings.DEEPTRACE_MAX_DURATION_S,
     )
 

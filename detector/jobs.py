@@ -78,9 +78,9 @@ def run(analysis_id):
         # Each earlier attempt lost its worker (killed, out of memory): do not kill another.
         fail(analysis_id, "worker_lost", WORKER_LOST)
         return Outcome.FINISHED
-    model_version = ModelVersion.objects.filter(is_active=True).first()
-    if model_version is None:
-        Analysis.objects.filter(pk=analysis_id).update(status=Analysis.Status.WAITING_MODEL, stage="")
+    model_version = ModelVersion.objects.active()
+    if model_version is None:  # removed since the analysis was queued
+        analysis.wait_for_model()
         return Outcome.SKIPPED
     with _heartbeat(analysis_id):
         _analyse(analysis, model_version)
@@ -199,10 +199,10 @@ def save_result(analysis, model_version, result, seconds):
         progress=100,
         heartbeat_at=None,
         model_version=model_version,
-        # The rule this verdict was decided with: the pipeline's own when it reports it, else the
-        # version's values that inference.options_for passed to it.
-        threshold=_decided(result, "threshold", model_version.threshold),
-        uncertain_band=_decided(result, "uncertain_band", model_version.uncertain_band),
+        # The rule this verdict was decided with (ml.decision.settle_rule), read from here ever after
+        # (Analysis.decision_rule), whatever staff later make of the model's threshold.
+        threshold=result.threshold,
+        uncertain_band=result.uncertain_band,
         verdict=result.verdict,
         confidence=result.confidence,
         fake_probability=result.fake_probability,
@@ -225,8 +225,3 @@ def _delete_frames(analysis):
     if names:
         storage = FrameResult._meta.get_field("crop").storage
         transaction.on_commit(lambda: [storage.delete(name) for name in names])
-
-
-def _decided(result, name, fallback):
-    value = getattr(result, name, None)
-    return fallback if value is None else value

@@ -9,9 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from ml.decision import band_of
-
-DEFAULT_THRESHOLD, DEFAULT_BAND = 0.5, 0.1  # ModelVersion's defaults, for rows whose model was deleted
+from ml.decision import DEFAULT_RULE, DEFAULT_THRESHOLD, DEFAULT_UNCERTAIN_BAND, band_of
 
 
 def video_upload_path(instance, filename):
@@ -58,17 +56,28 @@ class Video(models.Model):
         return f"{self.width}x{self.height}" if self.width and self.height else ""
 
 
+class ModelVersionQuerySet(models.QuerySet):
+    def active(self):
+        """The version new analyses run with; None when none is (they wait for one). The web side and
+        the worker both ask here."""
+        return self.filter(is_active=True).first()
+
+
 class ModelVersion(models.Model):
     name = models.CharField(max_length=100, unique=True)
     backbone = models.CharField(max_length=50)
     checkpoint_path = models.CharField(max_length=500)
     checkpoint_sha256 = models.CharField(max_length=64)
-    threshold = models.FloatField(default=0.5)
-    uncertain_band = models.FloatField(default=0.1)
+    # The rule it decides with: its checkpoint's, calibrated in training (registry.register_checkpoint),
+    # which staff may tune in the admin.
+    threshold = models.FloatField(default=DEFAULT_THRESHOLD)
+    uncertain_band = models.FloatField(default=DEFAULT_UNCERTAIN_BAND)
     metrics = models.JSONField(default=dict, blank=True)
     card = models.JSONField(default=dict, blank=True)  # data, split, backbone init, plots: see train_model
     is_active = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ModelVersionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -78,6 +87,11 @@ class ModelVersion(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.backbone})"
+
+    @property
+    def decision_rule(self):
+        """(threshold, uncertain band) the worker passes to the pipeline for a new analysis."""
+        return self.threshold, self.uncertain_band
 
     @property
     def quality(self):
@@ -170,16 +184,31 @@ class Analysis(models.Model):
 
     @property
     def decision_rule(self):
-        """(threshold, uncertain band) this analysis was decided with. Rows from before they were
-        stored fall back to their model version's, then to the defaults."""
-        model = self.model_version
-        threshold = self.threshold if self.threshold is not None else model.threshold if model else DEFAULT_THRESHOLD
-        band = self.uncertain_band if self.uncertain_band is not None else model.uncertain_band if model else DEFAULT_BAND
-        return threshold, band
+        """(threshold, uncertain band) this analysis was decided with, as the worker stored it: what the
+        page, the API, the reports and the review queue read. Rows analysed before it was stored
+        (migration 0003) fall back to their model version's, or the default when it was deleted."""
+        if self.threshold is not None and self.uncertain_band is not None:
+            return self.threshold, self.uncertain_band
+        return self.model_version.decision_rule if self.model_version else DEFAULT_RULE
 
     def band_of(self, p_fake):
         """"real", "uncertain", "fake" or "none" for one score, by the rule the verdict was decided with."""
         return band_of(p_fake, *self.decision_rule)
+
+    def start_over(self, status):
+        """Write `status` (queued, or waiting for a model) with a clean slate: no stage, progress or
+        error of an earlier run, no lease, no message sent yet (detector.dispatch sends one)."""
+        fields = {"status": status, "stage": "", "progress": 0, "error_code": "", "error_message": "",
+                  "enqueued_at": None, "heartbeat_at": None}
+        Analysis.objects.filter(pk=self.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+    def wait_for_model(self):
+        """Park it until a model is activated (detector.registry.activate queues it then). The one way
+        to park: for an upload or a retry while no model is active, and for a job a worker claimed
+        after the active model was removed."""
+        self.start_over(self.Status.WAITING_MODEL)
 
     @property
     def frames_short(self):

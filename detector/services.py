@@ -11,10 +11,6 @@ from .models import Analysis, ModelVersion, Video
 log = logging.getLogger(__name__)
 
 
-def active_model():
-    return ModelVersion.objects.filter(is_active=True).first()
-
-
 def submit(owner, upload, checked, frames, webhook_url="", force=False):
     """Store a checked upload once per owner and content, and queue its analysis.
 
@@ -120,15 +116,10 @@ def enqueue(analysis):
     The row is committed as queued before the broker hears of it; a failed send leaves it to the
     sweeper (detector.dispatch), so a broker outage never loses an upload nor fails the request.
     """
-    if active_model() is None:
-        Analysis.objects.filter(pk=analysis.pk).update(status=Analysis.Status.WAITING_MODEL, stage="")
-        analysis.status = Analysis.Status.WAITING_MODEL
+    if ModelVersion.objects.active() is None:
+        analysis.wait_for_model()
         return
-    Analysis.objects.filter(pk=analysis.pk).update(
-        status=Analysis.Status.QUEUED, stage="", progress=0, error_code="", error_message="",
-        enqueued_at=None, heartbeat_at=None,
-    )
-    analysis.status = Analysis.Status.QUEUED
+    analysis.start_over(Analysis.Status.QUEUED)
     analysis_id = analysis.pk
     transaction.on_commit(lambda: dispatch.send(analysis_id))
 

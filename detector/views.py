@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import reports, services
 from .forms import UploadForm
-from .models import Analysis
+from .models import Analysis, ModelVersion
 
 HISTORY_PAGE_SIZE = 20
 PURGED_MESSAGE = ("The video file was deleted after the retention period; its verdict and face crops are kept. "
@@ -41,7 +41,7 @@ def home(request):
         return upload(request)
     if request.method == "POST":
         return redirect_to_login(request.get_full_path())
-    return render(request, "detector/landing.html", {"model": services.active_model()})
+    return render(request, "detector/landing.html", {"model": ModelVersion.objects.active()})
 
 
 @login_required
@@ -79,7 +79,7 @@ def _upload_context(form):
         "form": form,
         "max_upload_mb": settings.DEEPTRACE_MAX_UPLOAD_MB,
         "max_upload_bytes": int(settings.DEEPTRACE_MAX_UPLOAD_MB * 1024 * 1024),
-        "model_active": services.active_model() is not None,
+        "model_active": ModelVersion.objects.active() is not None,
     }
 
 
@@ -91,7 +91,7 @@ def result(request, analysis_id):
         "analysis": analysis,
         "frames": analysis.frames.all(),
         "review": analysis.reviews.first(),  # newest first (Review.Meta.ordering)
-        "model_active": services.active_model() is not None,
+        "model_active": ModelVersion.objects.active() is not None,
         "purged_message": PURGED_MESSAGE,
     }
     return render(request, "detector/result.html", context)

@@ -30,7 +30,7 @@ class AnalyzeOptions:
     frames: int = 20  # how many frames to sample
     sampling: str = "spread"  # "spread" over the whole video, or "first" N frames (the method's way)
     # None: use the loaded detector's own values (calibrated when it was trained and stored in its
-    # checkpoint); a number overrides them.
+    # checkpoint); a number overrides them (ml.decision.settle_rule).
     threshold: float | None = None  # fake probability at or above which a face track is called fake
     uncertain_band: float | None = None  # |p - threshold| below this is "uncertain"
     detect_max_side: int | None = None  # None: the checkpoint's face settings (frames are downscaled to it for MTCNN)
@@ -62,11 +62,13 @@ class AnalysisResult:
     verdict: str  # real | fake | uncertain | no_face
     confidence: float  # probability of the verdict's class, 0..1 (0 for no_face)
     fake_probability: float | None  # of the most suspicious track; None when no face was found
+    # The decision rule this verdict was made with (ml.decision.settle_rule), stored with the analysis so
+    # that its evidence is read by the same rule whatever the model's threshold becomes later.
+    threshold: float
+    uncertain_band: float
     frames_sampled: int
     faces_found: int
     video: VideoInfo
     tracks: list[TrackScore] = field(default_factory=list)
     frames: list[FrameScore] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, plus "total"
-    threshold: float = 0.5  # the decision rule this verdict was made with
-    uncertain_band: float = 0.1

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from detector import media_views, services
-from detector.models import Analysis, FrameResult
+from detector.models import Analysis, FrameResult, ModelVersion
 from detector.uploads import check_upload
 
 from . import serializers as s
@@ -129,7 +129,7 @@ class ActiveModelView(APIView):
     @extend_schema(summary="The model that analyses new uploads",
                    responses={200: s.ModelVersionSerializer, **_errors((404, "No model is active yet."), AUTH_ERRORS[1])})
     def get(self, request):
-        model_version = services.active_model()
+        model_version = ModelVersion.objects.active()
         if model_version is None:
             raise NotFound("No model is active yet; analyses wait until an administrator installs one.")
         return Response(s.ModelVersionSerializer(model_version).data)

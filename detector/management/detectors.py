@@ -2,7 +2,8 @@
 
 from django.core.management.base import CommandError
 
-from detector import inference, services
+from detector import inference
+from detector.models import ModelVersion
 from ml.errors import CheckpointError
 
 
@@ -14,7 +15,7 @@ def detector_for_command(checkpoint=None):
         except CheckpointError as error:
             raise CommandError(str(error)) from None
         return detector, detector.threshold, detector.uncertain_band
-    version = services.active_model()
+    version = ModelVersion.objects.active()
     if version is None:
         raise CommandError("No active model. Install one with `manage.py install_model PATH` or pass --model.")
-    return inference.detector_for(version), version.threshold, version.uncertain_band
+    return (inference.detector_for(version), *version.decision_rule)

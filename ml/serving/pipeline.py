@@ -29,7 +29,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from ml.decision import verdict_for
+from ml.decision import settle_rule, verdict_for
 from ml.media.faces import Face, FaceDetector, FaceSettings, Track, build_tracks
 from ml.media.jpeg import encode_jpeg
 from ml.media.prefetch import prefetched
@@ -244,33 +244,27 @@ def _tracks_that_count(tracks: list[Track], sampled: int) -> list[Track]:
 def result_of(found: FaceTracks, scored: list[ScoredTrack], detector: Detector, options: AnalyzeOptions,
               timings: dict) -> AnalysisResult:
     """The verdict and the evidence: the most suspicious track decides, each face with its score."""
-    rule = _decision_rule(detector, options)
+    threshold, band = settle_rule(options, detector)
     p_fake = max((s.fake_probability for s in scored), default=None)
-    verdict, confidence = verdict_for(p_fake, *rule)
+    verdict, confidence = verdict_for(p_fake, threshold, band)
     return AnalysisResult(
         verdict=verdict,
         confidence=confidence,
         fake_probability=p_fake,
+        threshold=threshold,
+        uncertain_band=band,
         frames_sampled=found.frames_sampled,
         faces_found=found.faces_found,
         video=found.video,
         tracks=[TrackScore(s.track.id, s.fake_probability, len(s.track.faces)) for s in scored],
         frames=[_frame_score(s.track.id, f, p) for s in scored for f, p in zip(s.track.faces, s.step_probabilities)],
         timings=timings,
-        threshold=rule[0],
-        uncertain_band=rule[1],
     )
 
 
 def _frame_score(track_id: int, face: Face, p_fake: float) -> FrameScore:
     box = tuple(int(round(v)) for v in face.box)
     return FrameScore(track_id, face.frame_index, face.timestamp_s, box, p_fake, encode_jpeg(face.crop, JPEG_QUALITY))
-
-
-def _decision_rule(detector: Detector, options: AnalyzeOptions) -> tuple[float, float]:
-    threshold = detector.threshold if options.threshold is None else options.threshold
-    band = detector.uncertain_band if options.uncertain_band is None else options.uncertain_band
-    return threshold, band
 
 
 @contextmanager

@@ -3,10 +3,10 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from detector import services
+from detector import jobs, registry, services
 from detector.models import Analysis, ModelVersion
-
-from .factories import make_video
+from tests.fixtures import make_bare_video as make_video
+from tests.fixtures import make_failed, make_model
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +74,23 @@ def test_install_model_keeps_the_model_card_that_training_wrote(tmp_path):
     version = ModelVersion.objects.get(name="carded")
     assert version.card["data"] == "ffpp-sample" and version.card["provenance"]["backbone_init"] == "random"
     assert (version.threshold, version.uncertain_band, version.metrics["test"]["auc"]) == (0.6, 0.05, 0.9)
+
+
+# The web side (upload, retry) and the worker (a job claimed after the active model was removed) park an
+# analysis the same way: it waits with nothing left of an earlier run, and the next model queues it.
+
+def test_a_failed_analysis_retried_while_no_model_is_active_waits_without_its_old_error(user):
+    analysis = make_failed(user)
+    assert services.retry(analysis)
+    analysis.refresh_from_db()
+    assert (analysis.status, analysis.error_code, analysis.error_message) == ("waiting_model", "", "")
+
+
+def test_a_job_claimed_after_the_model_was_removed_waits_without_a_lease_for_the_next_one(user, active_model):
+    analysis = services.start_analysis(make_video(user), frames=20)
+    active_model.delete()
+    assert jobs.run(analysis.pk) is jobs.Outcome.SKIPPED
+    analysis.refresh_from_db()
+    assert (analysis.status, analysis.stage, analysis.progress, analysis.heartbeat_at) == ("waiting_model", "", 0, None)
+    assert registry.activate(make_model()) == 1
+    assert Analysis.objects.get(pk=analysis.pk).status == "queued"
