@@ -1,6 +1,6 @@
 """One JSON error shape for the whole API: {"error": {"code": ..., "message": ..., "detail": ...}}.
 
-`code` is stable and machine-readable (see the README, "Errors"); `message` is a sentence for people; `detail`
+`code` is stable and machine-readable (see docs/api.md, "Errors"); `message` is a sentence for people; `detail`
 holds field errors or extra data (the wait of a throttled request).
 """
 

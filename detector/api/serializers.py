@@ -237,7 +237,7 @@ class ModelVersionSerializer(ModelSummarySerializer):
 
 
 class ErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable, machine-readable: see the README's Errors table.")
+    code = serializers.CharField(help_text="Stable, machine-readable: see the Errors table in docs/api.md.")
     message = serializers.CharField()
     detail = serializers.JSONField(allow_null=True, required=False)
 

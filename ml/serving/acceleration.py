@@ -3,7 +3,7 @@
 Applied once when a detector is loaded for serving (`accelerate`), never at training time, and read by
 the pipeline (`autocast_for`). Serving processes also keep the memory they free for their next batch
 (`ml.serving.allocator`): on a CPU that alone gave ~15 % more clips/s. On a CPU the backbone stays float32
-(faster there, and what the README's numbers were measured with); its thread count can be set
+(faster there, and what docs/speed.md's numbers were measured with); its thread count can be set
 (DEEPTRACE_CPU_THREADS). On a GPU the backbone runs under bf16 autocast (fp16 where bf16 is not
 supported) in channels-last layout, which tensor cores want; the LSTM and the head stay float32, as in
 training. Compiling the backbone is opt-in: it costs start-up time, and whether it pays depends on
