@@ -5,6 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from detector.model_download import download_checkpoint
 from detector.models import ModelVersion
 from detector.registry import activate, register_checkpoint
 from ml.errors import CheckpointError
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--published", action="store_true",
                             help="install the newest published model (DEEPTRACE_PUBLISHED_MODELS, default ../shared/models)")
         parser.add_argument("--if-none-active", action="store_true", help="do nothing when a model is active already")
+        parser.add_argument("--url", help="download a published checkpoint from this http(s) URL (needs --sha256)")
         parser.add_argument("--sha256", help="refuse the checkpoint unless its SHA-256 is this")
         parser.add_argument(
             "--random",
@@ -29,18 +31,23 @@ class Command(BaseCommand):
         parser.add_argument("--no-activate", action="store_true", help="register without activating")
 
     def handle(self, path=None, name=None, no_activate=False, random=False, published=False, if_none_active=False,
-               sha256=None, **options):
-        if if_none_active and ModelVersion.objects.filter(is_active=True).exists():
+               sha256=None, url=None, **options):
+        if if_none_active and ModelVersion.objects.active() is not None:
             self.stdout.write("A model is active already; nothing installed.")
             return
+        if published and not url and settings.DEEPTRACE_MODEL_URL:
+            url, sha256 = settings.DEEPTRACE_MODEL_URL, sha256 or settings.DEEPTRACE_MODEL_SHA256
         if random:
             path, name = self._random(name)
+        elif url:
+            path = self._download(url, sha256)
         elif published:
             path = self._newest_published()
             if path is None:
                 return
         if not path:
-            raise CommandError("Give a checkpoint path, --published, or --random for an untrained model to try the product.")
+            raise CommandError("Give a checkpoint path, --url with --sha256, --published, or --random for an untrained "
+                               "model to try the product.")
         checkpoint_path, sha256, name = self._resolve(Path(path).expanduser().resolve(), sha256, name)
         try:
             version = register_checkpoint(checkpoint_path, name, expected_sha256=sha256)
@@ -58,6 +65,16 @@ class Command(BaseCommand):
 
         self.stdout.write(self.style.WARNING("This model is untrained: its verdicts are meaningless."))
         return save_random_checkpoint(settings.DEEPTRACE_MODEL_DIR / "random-untrained.pt"), name or "random-untrained"
+
+    def _download(self, url, sha256):
+        self.stdout.write(f"Downloading {url} …")
+        try:
+            path = download_checkpoint(url, sha256, settings.DEEPTRACE_MODEL_DIR,
+                                       max_bytes=settings.DEEPTRACE_MODEL_MAX_MB * 1024 * 1024)
+        except CheckpointError as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(f"Downloaded and verified {path.name}.")
+        return path
 
     def _newest_published(self):
         root = settings.DEEPTRACE_PUBLISHED_MODELS
