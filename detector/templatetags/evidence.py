@@ -25,3 +25,15 @@ def threshold_of(analysis):
 @register.filter
 def band_width_of(analysis):
     return analysis.decision_rule[1]
+
+
+@register.filter
+def most_suspicious(frames):
+    """The frame with the highest fake probability (the earliest on a tie), or None."""
+    return max(frames, key=lambda f: f.fake_probability, default=None)
+
+
+@register.filter
+def with_heatmaps(frames):
+    """How many of the frames have a heatmap."""
+    return sum(1 for f in frames if f.heatmap)
