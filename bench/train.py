@@ -1,12 +1,17 @@
-"""Training throughput: face crops per second, forward + backward + optimiser step, per backbone and
-input size, on the CPU and (when there is one) CUDA with bf16 autocast.
+"""Training throughput: face crops per second, forward + backward + optimiser step, for the fp32 path and
+each faster variant (bf16 autocast, channels-last, torch.compile), with ratios to fp32 measured in the
+same run, so machines and loads compare.
 
-    .venv/bin/python bench/train.py [--steps 4] [--threads 2] [--only efficientnet_lite0]
+    .venv/bin/python bench/train.py [--steps 4] [--threads 2] [--backbone efficientnet_lite0] [--size 112]
+                                    [--batch 8] [--frames 16] [--compile] [--backbones]
 
-Each row trains the whole detector (backbone + LSTM 2048 + head) on random crops in batches of
-4 sequences x 8 crops (CPU) or 8 x 16 (CUDA), after one warm-up step. The last column is the
-throughput relative to the baseline row measured in the same run (ResNeXt-50 at 112 px, the method's
-setting), so machines and loads compare.
+Each row trains the whole detector (backbone + LSTM + head, the default recipe's loss) on random
+crops, after one warm-up step (a compiled variant's first step, the compile, is reported apart: it
+pays back only if the run has enough steps, `break-even steps`). The variants take their steps in
+turn, so a load that comes and goes on a shared machine falls on all of them alike, and the rate is
+that of the median step. The default shape is the default
+recipe's step on a CPU (Lite0, 112 px, 8 sequences x 16 crops). --backbones adds the old table:
+fp32 per backbone and input size, relative to ResNeXt-50 at 112 px.
 """
 
 from __future__ import annotations
@@ -16,61 +21,133 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-CASES = [("resnext50_32x4d", 112), ("efficientnet_lite0", 112), ("efficientnet_lite0", 224),
-         ("efficientnet_lite1", 224), ("efficientnet_lite2", 224)]
+# (name, autocast bf16, channels-last, compile)
+VARIANTS = [("fp32", False, False, False), ("fp32 channels-last", False, True, False),
+            ("bf16 autocast", True, False, False), ("bf16 channels-last", True, True, False)]
+COMPILED = [("bf16 compiled", True, False, True)]
+BACKBONE_CASES = [("resnext50_32x4d", 112), ("efficientnet_lite0", 112), ("efficientnet_lite0", 224),
+                  ("efficientnet_lite1", 224), ("efficientnet_lite2", 224)]
 
 
-def crops_per_second(backbone: str, size: int, device: str, steps: int) -> float:
+class Trainee:
+    """One variant's model, optimiser and batch, stepped in turn with the others (interleaved, so a load
+    that comes and goes on a shared machine falls on every variant alike)."""
+
+    def __init__(self, backbone: str, size: int, device: str, batch: int, frames: int, bf16: bool = False,
+                 channels_last: bool = False, compile: bool = False):
+        import torch
+
+        from ml.model.network import DeepfakeDetector, ModelConfig
+
+        torch.manual_seed(0)
+        self.model = DeepfakeDetector(ModelConfig(backbone=backbone)).to(device).train()
+        if channels_last:
+            self.model.backbone.to(memory_format=torch.channels_last)
+        if compile:
+            self.model.backbone = torch.compile(self.model.backbone)
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), 1e-4)
+        self.x = torch.randn(batch, frames, 3, size, size, device=device)
+        self.y = torch.randint(0, 2, (batch,), device=device)
+        self.device, self.bf16, self.crops = device, bf16, batch * frames
+        self.timings: list[float] = []
+
+    def step(self) -> None:
+        import torch
+
+        from ml.training.loop import sequence_loss
+
+        _sync(self.device)
+        start = time.perf_counter()
+        with torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16, enabled=self.bf16):
+            loss = sequence_loss(self.model(self.x), self.y, 0.5)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        _sync(self.device)
+        self.timings.append(time.perf_counter() - start)
+
+    def rate(self) -> float:
+        """Crops/s of the median step after the first (warm-up, or the compile): the median, so a burst
+        of load from another process on a shared machine does not decide it."""
+        return self.crops / float(np.median(self.timings[1:]))
+
+
+def measure_all(trainees: list[Trainee], steps: int) -> None:
+    for _ in range(steps + 1):
+        for t in trainees:
+            t.step()
+
+
+def _sync(device: str) -> None:
     import torch
 
-    from ml.model.network import DeepfakeDetector, ModelConfig
-    from ml.training.loop import sequence_loss
+    if str(device).startswith("cuda"):
+        torch.cuda.synchronize()
 
-    cuda = device.startswith("cuda")
-    batch, frames = (8, 16) if cuda else (4, 8)
-    model = DeepfakeDetector(ModelConfig(backbone=backbone)).to(device).train()
-    optimizer = torch.optim.AdamW(model.parameters(), 1e-4)
-    x = torch.randn(batch, frames, 3, size, size, device=device)
-    y = torch.randint(0, 2, (batch,), device=device)
-    timings = []
-    for _ in range(steps + 1):  # the first step warms up allocators and kernels
-        if cuda:
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda):
-            loss = sequence_loss(model(x), y, 0.5)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        if cuda:
-            torch.cuda.synchronize()
-        timings.append(time.perf_counter() - start)
-    return batch * frames / (sum(timings[1:]) / steps)
+
+def variants_table(args, device: str) -> None:
+    print(f"{'device':<6} {'variant':<20} {'crops/s':>9} {'x fp32':>7} {'first step s':>13} {'break-even steps':>17}")
+    chosen = VARIANTS + (COMPILED if args.compile else [])
+    trainees = [Trainee(args.backbone, args.size, device, args.batch, args.frames, bf16, cl, comp)
+                for _, bf16, cl, comp in chosen]
+    measure_all(trainees, args.steps)
+    baseline = trainees[0].rate()
+    eager = {(bf16, cl): t for (_, bf16, cl, comp), t in zip(chosen, trainees) if not comp}
+    for (name, bf16, cl, comp), t in zip(chosen, trainees):
+        rate, first = t.rate(), t.timings[0]
+        even = _break_even(t, eager[bf16, cl]) if comp else ""
+        print(f"{device:<6} {name:<20} {rate:>9.1f} {rate / baseline:>7.2f} {first:>13.1f} {even:>17}", flush=True)
+
+
+def _break_even(compiled: Trainee, eager: Trainee) -> str:
+    """Steps after which the compile's extra first-step time is earned back against the same variant
+    uncompiled ("never" when compiled steps are no faster)."""
+    gain = 1 / eager.rate() - 1 / compiled.rate()  # seconds per crop saved
+    extra = compiled.timings[0] - eager.timings[0]
+    return f"{extra / (gain * compiled.crops):.0f}" if gain > 0 else "never"
+
+
+def backbones_table(args, device: str) -> None:
+    print(f"{'device':<6} {'backbone':<20} {'px':>4} {'crops/s':>9} {'x baseline':>10}")
+    baseline = None
+    for backbone, size in BACKBONE_CASES:
+        trainee = Trainee(backbone, size, device, args.batch, args.frames)
+        measure_all([trainee], args.steps)
+        rate = trainee.rate()
+        baseline = baseline or rate
+        print(f"{device:<6} {backbone:<20} {size:>4} {rate:>9.1f} {rate / baseline:>10.2f}", flush=True)
 
 
 def main(argv=None) -> None:
     import torch
 
+    from ml.training.precision import native_bf16_cpu
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--only", help="one backbone")
+    parser.add_argument("--backbone", default="efficientnet_lite0")
+    parser.add_argument("--size", type=int, default=112)
+    parser.add_argument("--batch", type=int, default=8, help="sequences per step")
+    parser.add_argument("--frames", type=int, default=16, help="crops per sequence")
+    parser.add_argument("--compile", action="store_true", help="add a torch.compile variant (compiles for minutes on a CPU)")
+    parser.add_argument("--backbones", action="store_true", help="also fp32 per backbone and input size")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-    print(f"torch {torch.__version__}, {args.threads} CPU threads" + (f", {torch.cuda.get_device_name()}" if len(devices) > 1 else ""))
-    print(f"{'device':<6} {'backbone':<20} {'px':>4} {'crops/s':>9} {'x baseline':>10}")
+    print(f"torch {torch.__version__}, {args.threads} CPU threads, CPU capability "
+          f"{torch.backends.cpu.get_cpu_capability()}, native CPU bf16 {native_bf16_cpu()}"
+          + (f", {torch.cuda.get_device_name()}" if len(devices) > 1 else ""))
+    print(f"{args.backbone} at {args.size} px, {args.batch} x {args.frames} crops a step, {args.steps} timed steps")
     for device in devices:
-        baseline = None
-        for backbone, size in CASES:
-            if args.only and backbone != args.only and (backbone, size) != CASES[0]:
-                continue
-            rate = crops_per_second(backbone, size, device, args.steps)
-            baseline = baseline or rate
-            print(f"{device:<6} {backbone:<20} {size:>4} {rate:>9.1f} {rate / baseline:>10.2f}", flush=True)
+        variants_table(args, device)
+        if args.backbones:
+            backbones_table(args, device)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 # 2: float weights stored as fp16 (read back as fp32); preprocessing carries the face settings and,
 #    for a trained model, the extraction (frames per video, sampling). The extraction is an optional key
 #    (readers of format 2 that predate it ignore it), so it kept the version; checkpoints written before
-#    it get it back from their provenance on load (_with_extraction).
+#    it get it back from their provenance on load (_with_extraction). "calibration" (ml/model/calibration.py)
+#    is optional too: a checkpoint without it serves its probabilities as trained.
 FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 BACKBONE_WEIGHTS_ENV = backbones.BACKBONE_WEIGHTS_ENV
@@ -57,6 +58,7 @@ def save_checkpoint(
     threshold: float,
     uncertain_band: float,
     extra: dict | None = None,
+    calibration: dict | None = None,
 ) -> Path:
     """Write the one checkpoint format (plain types only) atomically: temp file, then os.replace."""
     path = Path(path)
@@ -73,6 +75,8 @@ def save_checkpoint(
         "provenance": dict(provenance),
         "extra": dict(extra or {}),
     }
+    if calibration:
+        payload["calibration"] = dict(calibration)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -151,6 +155,7 @@ class Detector:
     sha256: str = ""
     # Set by ml.serving.acceleration.accelerate: the backbone runs under autocast to this dtype (None: float32).
     autocast_dtype: torch.dtype | None = None
+    calibration: dict | None = None  # applied to served probabilities (ml/model/calibration.py); None: as trained
 
 
 def default_device() -> str:
@@ -175,6 +180,7 @@ def load_detector(path: str | os.PathLike, device: str | None = None) -> Detecto
         device=device,
         name=Path(path).stem,
         sha256=file_sha256(path),
+        calibration=ckpt.get("calibration"),
     )
 
 

@@ -8,11 +8,13 @@ reads it back: the run can be repeated from its checkpoint.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 
 from ml.model.checkpoint import default_device
+from ml.training.datasets import parse_spec
 from ml.training.face_cache import DEFAULT_CACHE_DIR, ExtractSettings
 from ml.training.metrics import BOOTSTRAP
+from ml.training.portable import portable_path
 from ml.training.recipes import DEFAULT_RECIPE, RECIPES, Recipe
 
 THRESHOLD_RULES = ("youden", "eer")
@@ -20,7 +22,9 @@ THRESHOLD_RULES = ("youden", "eer")
 
 @dataclass(frozen=True)
 class TrainConfig:
-    data: str  # dataset folder or manifest CSV (ml/training/datasets.py)
+    # Dataset folders or manifest CSVs, each PATH or PATH:LAYOUT (ml/training/datasets.py); a single
+    # string is taken as a one-dataset tuple.
+    data: tuple[str, ...]
     output: str = "var/runs/run"  # run folder: checkpoint, metrics, split, plots, log
     recipe: Recipe = field(default_factory=lambda: RECIPES[DEFAULT_RECIPE])  # with the options' overrides applied
     extract: ExtractSettings = field(default_factory=ExtractSettings)  # how the face cache is cut
@@ -41,6 +45,7 @@ class TrainConfig:
     quiet: bool = False  # no progress bars
 
     def __post_init__(self):
+        object.__setattr__(self, "data", (self.data,) if isinstance(self.data, str) else tuple(self.data))
         if self.threshold_rule not in THRESHOLD_RULES:
             raise ValueError(f"threshold_rule must be one of {THRESHOLD_RULES}, not {self.threshold_rule!r}")
         if self.cv == 1 or self.cv < 0:
@@ -49,6 +54,14 @@ class TrainConfig:
     @property
     def progress(self) -> bool:
         return not self.quiet
+
+    def portable(self) -> "TrainConfig":
+        """This config with its paths as a published model records them (ml/training/portable.py):
+        dataset folders by name (with their layout), the run folder, cache, weights and split by name
+        unless given relative."""
+        data = tuple(_portable_spec(spec, self.format) for spec in self.data)
+        return replace(self, data=data, output=portable_path(self.output), cache_dir=portable_path(self.cache_dir),
+                       backbone_weights=portable_path(self.backbone_weights), split=portable_path(self.split))
 
     def as_dict(self) -> dict:
         """Plain data (JSON types), as a checkpoint's provenance stores it."""
@@ -64,3 +77,9 @@ class TrainConfig:
         if "extract" in plain:
             plain["extract"] = ExtractSettings.from_dict(plain["extract"])
         return cls(**plain)
+
+
+def _portable_spec(spec: str, default_layout: str | None) -> str:
+    path, layout = parse_spec(spec, default_layout)
+    name = portable_path(path)
+    return f"{name}:{layout}" if layout and layout != default_layout else name

@@ -11,6 +11,10 @@ Layouts (detected by `detect_layout`, or named):
 Groups keep a real clip and the fakes made from it on the same side of a split. Where a layout says
 who is in a clip (FF++ "035_036", Celeb-DF "id0_id1_0000", DFDC "original"), the group is derived from
 it; otherwise the clip is its own group.
+
+Several datasets train together (`load_datasets`): each is given as PATH or PATH:LAYOUT, its clips carry
+the dataset's name (its folder's, or the manifest's file stem), and with more than one dataset every
+group is prefixed by that name, so groups of different datasets never merge.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import csv
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 LAYOUTS = ("manifest", "folders", "ffpp", "celebdf", "dfdc")
@@ -35,6 +39,7 @@ class Clip:
     group: str  # clips sharing a group never straddle train and test
     method: str = ""  # manipulation method, or the real source ("original_youtube")
     compression: str = ""  # e.g. c23 / c40 where the dataset says
+    dataset: str = ""  # the dataset's name (load_datasets), for the per-dataset report
 
     @property
     def target(self) -> int:
@@ -76,6 +81,43 @@ def load_dataset(root: str | os.PathLike, layout: str | None = None) -> list[Cli
     if not clips:
         raise DatasetError(f"The {layout} dataset at {root} holds no videos.")
     return sorted(clips, key=lambda c: c.path)
+
+
+def parse_spec(spec: str, default_layout: str | None = None) -> tuple[str, str | None]:
+    """(path, layout) of a dataset given as PATH or PATH:LAYOUT (LAYOUT one of LAYOUTS)."""
+    path, _, layout = str(spec).rpartition(":")
+    if path and layout in LAYOUTS:
+        return path, layout
+    return str(spec), default_layout
+
+
+def dataset_name(path: str | os.PathLike) -> str:
+    """A dataset's name: its folder's, or its manifest's file stem."""
+    p = Path(path).resolve()
+    return p.stem if p.is_file() else p.name
+
+
+def load_datasets(specs, default_layout: str | None = None) -> list[Clip]:
+    """The clips of every dataset in `specs` (PATH or PATH:LAYOUT; one spec alone may be a plain path
+    string), each named, groups prefixed by the name when there is more than one dataset."""
+    specs = [specs] if isinstance(specs, (str, os.PathLike)) else list(specs)
+    names: list[str] = []
+    clips: list[Clip] = []
+    for spec in specs:
+        path, layout = parse_spec(spec, default_layout)
+        name = _unique(dataset_name(path), names)
+        names.append(name)
+        prefix = f"{name}/" if len(specs) > 1 else ""
+        clips += [replace(c, dataset=name, group=prefix + c.group) for c in load_dataset(path, layout)]
+    return sorted(clips, key=lambda c: c.path)
+
+
+def _unique(name: str, taken: list[str]) -> str:
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{name}-{n}"
+    return candidate
 
 
 # --- Loaders --------------------------------------------------------------------------------------

@@ -67,6 +67,7 @@ def full_report(items, labels, scores, threshold: float, bootstrap: int = metric
     report = metrics.classification_report(labels, scores, threshold, bootstrap=bootstrap, seed=seed)
     report["per_method"] = breakdown(items, labels, scores, threshold, "method")
     report["per_compression"] = breakdown(items, labels, scores, threshold, "compression")
+    report["per_dataset"] = breakdown(items, labels, scores, threshold, "dataset")
     return report
 
 
@@ -82,7 +83,7 @@ def format_report(report: dict) -> str:
         "confusion (rows true real/fake, columns predicted real/fake): "
         f"[[{report['confusion']['tn']}, {report['confusion']['fp']}], [{report['confusion']['fn']}, {report['confusion']['tp']}]]",
     ]
-    for field in ("per_method", "per_compression"):
+    for field in ("per_method", "per_compression", "per_dataset"):
         for value, row in report.get(field, {}).items():
             auc = row.get("auc", row.get("auc_vs_all_reals"))
             auc_text = f"  AUC{'' if 'auc' in row else ' vs all reals'} {auc:.3f}" if auc is not None else ""
@@ -93,21 +94,21 @@ def format_report(report: dict) -> str:
 # --- One checkpoint on one dataset ------------------------------------------------------------------
 
 
-def evaluate_checkpoint(model: str, data: str, *, format: str | None = None, split: str | None = None,
+def evaluate_checkpoint(model: str, data: str | Sequence[str], *, format: str | None = None, split: str | None = None,
                         cache_dir: str = DEFAULT_CACHE_DIR, extract_frames: int | None = None, workers: int = 1,
                         device: str | None = None, threshold: float | None = None, bootstrap: int = metrics.BOOTSTRAP,
                         progress: bool = True) -> dict:
-    """The full report of checkpoint `model` on the dataset `data` (only the test side of a run's
+    """The full report of checkpoint `model` on the dataset(s) `data`, each PATH or PATH:LAYOUT (only the test side of a run's
     `split`), with the videos left out and every video's score. Faces are extracted as the checkpoint
     says its training faces were (frames, sampling, crop size, margin: ExtractSettings.from_preprocessing);
     `extract_frames` overrides the frames per video, `threshold` the checkpoint's threshold."""
     from ml.model.checkpoint import load_detector
-    from ml.training.datasets import load_dataset
+    from ml.training.datasets import load_datasets
     from ml.training.sequences import labels_of, prepared_videos
     from ml.training.splits import load_split
 
     detector = load_detector(model, device)
-    clips = load_dataset(data, format)
+    clips = load_datasets(data, format)
     if split:
         clips = load_split(split, clips)[1]
     settings = extraction_for(detector.preprocessing, extract_frames)

@@ -79,6 +79,9 @@ class CacheEntry:
     timestamp: np.ndarray  # (N,) seconds
     box: np.ndarray  # (N, 4) full-resolution pixels
     meta: dict  # status ("ok" | "no_face" | "error"), message, source, settings, frames_sampled, ...
+    # (N, 5, 2) MTCNN's five points (eyes, nose, mouth corners), full-resolution pixels; None in entries
+    # written before they were kept (self-blending then fits the face's ellipse to its box).
+    landmarks: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.jpegs)
@@ -107,7 +110,9 @@ def read_entry(file: str | os.PathLike) -> CacheEntry:
     with np.load(file, allow_pickle=False) as z:
         blob, offsets = z["jpeg"], z["offsets"]
         jpegs = [blob[offsets[i] : offsets[i + 1]].tobytes() for i in range(len(offsets) - 1)]
-        return CacheEntry(jpegs, z["track"], z["frame_index"], z["timestamp"], z["box"], json.loads(str(z["meta"])))
+        landmarks = z["landmarks"] if "landmarks" in z.files else None
+        return CacheEntry(jpegs, z["track"], z["frame_index"], z["timestamp"], z["box"], json.loads(str(z["meta"])),
+                          landmarks)
 
 
 def write_entry(file: Path, entry: CacheEntry) -> None:
@@ -116,11 +121,12 @@ def write_entry(file: Path, entry: CacheEntry) -> None:
     sizes = [len(b) for b in entry.jpegs]
     blob = np.frombuffer(b"".join(entry.jpegs), np.uint8)
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    optional = {} if entry.landmarks is None else {"landmarks": entry.landmarks}
     fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=f".{file.stem}.", suffix=".npz")
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, jpeg=blob, offsets=offsets, track=entry.track, frame_index=entry.frame_index,
-                     timestamp=entry.timestamp, box=entry.box, meta=json.dumps(entry.meta))
+                     timestamp=entry.timestamp, box=entry.box, meta=json.dumps(entry.meta), **optional)
         os.replace(tmp, file)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -147,7 +153,15 @@ def extract_clip(path: str | os.PathLike, settings: ExtractSettings, face_detect
         timestamp=np.array([f.timestamp_s for _, f in faces], np.float32),
         box=np.array([f.box for _, f in faces], np.float32).reshape(-1, 4),
         meta=meta,
+        landmarks=_landmarks([f for _, f in faces]),
     )
+
+
+def _landmarks(faces) -> np.ndarray | None:
+    """(N, 5, 2) of every face's landmarks; None unless every face has them."""
+    if not faces or any(f.landmarks is None for f in faces):
+        return None
+    return np.array([f.landmarks for f in faces], np.float32).reshape(-1, 5, 2)
 
 
 def _empty(meta: dict) -> CacheEntry:

@@ -13,10 +13,12 @@ from pathlib import Path
 import numpy as np
 
 from ml.decision import DEFAULT_THRESHOLD, DEFAULT_UNCERTAIN_BAND
+from ml.model.calibration import calibrate
 from ml.training import metrics
+from ml.training.calibration import fit_calibration
 from ml.training.config import TrainConfig
 from ml.training.crossval import KFolds
-from ml.training.datasets import load_dataset
+from ml.training.datasets import load_datasets
 from ml.training.division import Division, HeldOut
 from ml.training.evaluate import format_report, full_report
 from ml.training.outputs import (
@@ -39,7 +41,7 @@ def fit_and_report(config: TrainConfig) -> dict:
     """Train and evaluate as `config` says (one split, or K folds), writing the run folder; the run's
     summary, with "run_dir" and, when a model was saved, "checkpoint" and "card"."""
     started = time.time()
-    clips = load_dataset(config.data, config.format)
+    clips = load_datasets(config.data, config.format)
     items, left_out, prep = prepared_videos(clips, config.cache_dir, config.extract, workers=config.workers,
                                             progress=config.progress)
     if left_out:
@@ -53,20 +55,24 @@ def fit_and_report(config: TrainConfig) -> dict:
 
 
 def report(config: TrainConfig, division: Division, held: HeldOut, outcome: dict, started: float) -> dict:
-    """Choose the rule on the division's rule scores, report on its held-out scores, write the plots
-    and scores, save the model (when the division trained one to keep) with its card, and the JSON."""
+    """Fit the calibration and choose the rule on the division's rule scores (calibrated), report on its
+    held-out scores (calibrated), write the plots and scores, save the model (when the division trained
+    one to keep) with its calibration and card, and the JSON."""
     run_dir = Path(config.output)
-    threshold, band = choose_rule(labels_of(held.rule_items), held.rule_scores, config.threshold_rule)
-    labels = labels_of(held.items)
-    full = full_report(held.items, labels, held.scores, threshold, bootstrap=config.bootstrap, seed=config.seed)
+    rule_labels, labels = labels_of(held.rule_items), labels_of(held.items)
+    calibration = fit_calibration(rule_labels, held.rule_scores, config.recipe.calibration)
+    scores = calibrate(held.scores, calibration)
+    threshold, band = choose_rule(rule_labels, calibrate(held.rule_scores, calibration), config.threshold_rule)
+    full = full_report(held.items, labels, scores, threshold, bootstrap=config.bootstrap, seed=config.seed)
     evaluation = {"auc": full["auc"], "auc_sd": None, "auc_ci95": full["auc_ci95"], "protocol": division.protocol(),
                   "data": describe_data(config.data, held.items), "videos": len(held.items),
                   "balanced_accuracy": full["balanced_accuracy"], "per_method": full["per_method"],
+                  "per_dataset": full["per_dataset"], "calibration": calibration_report(labels, held.scores, scores, calibration),
                   **division.evaluation(held, full)}
     log.info("%s\n%s", division.headline(evaluation), format_report(full))
-    write_scores(run_dir / division.scores_file, held.items, held.scores)
-    plot_paths = write_plots(run_dir, [h for h in held.history if h.get("fold", 1) == 1], labels, held.scores,
-                             full["confusion"], threshold)
+    write_scores(run_dir / division.scores_file, held.items, scores)
+    plot_paths = write_plots(run_dir, [h for h in held.history if h.get("fold", 1) == 1], labels, scores,
+                             full["confusion"], threshold, uncalibrated=held.scores if calibration else None)
     summary = {"recipe": config.recipe.as_dict(), "threshold": threshold, "uncertain_band": band,
                "history": held.history, **outcome,
                **division.summary(held, full, evaluation, round(time.time() - started, 1))}
@@ -76,7 +82,7 @@ def report(config: TrainConfig, division: Division, held: HeldOut, outcome: dict
                           plot_paths, held.split)
         save_model(run_dir / "model.pt", held.model.detector, threshold, band,
                    division.checkpoint_metrics(held, full, evaluation),
-                   provenance(config, held.model.backbone_init, held.split), card)
+                   provenance(config, held.model.backbone_init, held.split), card, calibration)
         write_json(run_dir / "card.json", card)
         result.update(checkpoint=str(run_dir / "model.pt"), card=card)
         log.info("saved %s (threshold %.3f, uncertain band %.2f)", run_dir / "model.pt", threshold, band)
@@ -92,9 +98,17 @@ def choose_rule(labels, scores, rule: str) -> tuple[float, float]:
     return threshold, metrics.uncertain_band(labels, scores, threshold)
 
 
+def calibration_report(labels, raw_scores, scores, calibration: dict | None) -> dict:
+    """The card's calibration entry: the fitted map (None: served as trained) and the expected
+    calibration error of the reported scores before and after it."""
+    return {"fitted": calibration, "ece_before": metrics.expected_calibration_error(labels, raw_scores),
+            "ece_after": metrics.expected_calibration_error(labels, scores)}
+
+
 def log_recipe(config: TrainConfig) -> None:
     recipe, device = config.recipe, config.device
     log.info("recipe %s: %s at %d px on %s, %d-crop sequences, batch %d, %d epochs, %s lr %g backbone / %g head, "
-             "weight decay %g, %s schedule", recipe.name, recipe.backbone, recipe.size_for(device), device,
-             recipe.sequence_length, recipe.batch_size, recipe.epochs, recipe.optimizer, recipe.lr_backbone,
-             recipe.lr_head, recipe.weight_decay, recipe.schedule)
+             "weight decay %g, %s schedule, precision %s, self-blend rate %g, calibration %s, test-time flip %s",
+             recipe.name, recipe.backbone, recipe.size_for(device), device, recipe.sequence_length, recipe.batch_size,
+             recipe.epochs, recipe.optimizer, recipe.lr_backbone, recipe.lr_head, recipe.weight_decay, recipe.schedule,
+             recipe.precision, recipe.self_blend_rate, recipe.calibration, recipe.tta_flip)

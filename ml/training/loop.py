@@ -19,6 +19,7 @@ from ml.model.checkpoint import Detector, load_backbone_weights
 from ml.model.network import DeepfakeDetector, ModelConfig
 from ml.model.presets import make_preprocessing, train_preset
 from ml.training.face_cache import ExtractSettings
+from ml.training.precision import StepMode, step_mode
 from ml.training.recipes import Recipe
 from ml.training.sequences import CachedVideo, CropSequences, sample_weights
 
@@ -67,15 +68,16 @@ def sequence_loss(out, y: torch.Tensor, step_weight: float) -> torch.Tensor:
     return loss
 
 
-def train_one_epoch(model, loader, optimizer, scheduler, recipe: Recipe, device: str, desc: str, progress: bool) -> float:
+def train_one_epoch(model, loader, optimizer, scheduler, recipe: Recipe, device: str, desc: str, progress: bool,
+                    mode: StepMode | None = None) -> float:
     from tqdm import tqdm
 
     model.train()
     total, count = 0.0, 0
-    cuda = str(device).startswith("cuda")
+    mode = mode or step_mode(recipe.precision, device)
     for x, y in tqdm(loader, desc=desc, unit="batch", leave=False, disable=not progress):
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda):
+        with mode.autocast_context():
             loss = sequence_loss(model(x), y, recipe.step_loss_weight)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -96,8 +98,10 @@ def fit(items: list[CachedVideo], recipe: Recipe, device: str, *, seed: int = 0,
              "ImageNet weights (" + backbone_init[9:] + ")" if backbone_init != "random"
              else "scratch (random): no ImageNet weights found, expect chance-level results on new people")
     model.to(device)
-    if str(device).startswith("cuda"):
+    mode = step_mode(recipe.precision, device)
+    if mode.channels_last:
         model = model.to(memory_format=torch.channels_last)
+    log.info("%straining steps in %s", label, mode.describe())
     extract = _extraction(items)
     preprocessing = make_preprocessing(recipe.backbone, recipe.size_for(device), recipe.sequence_length,
                                        extract.faces, extract.extraction())
@@ -107,10 +111,12 @@ def fit(items: list[CachedVideo], recipe: Recipe, device: str, *, seed: int = 0,
     for epoch in range(1, recipe.epochs + 1):
         t0 = time.time()
         loss = train_one_epoch(model, loader, optimizer, scheduler, recipe, device,
-                               f"{label}epoch {epoch}/{recipe.epochs}", progress)
+                               f"{label}epoch {epoch}/{recipe.epochs}", progress, mode)
         history.append({"epoch": epoch, "train_loss": loss, "seconds": round(time.time() - t0, 1)})
         log.info("%sepoch %d/%d  loss %.4f  (%.0fs)", label, epoch, recipe.epochs, loss, time.time() - t0)
     model.eval()
+    if recipe.tta_flip:
+        preprocessing["tta_flip"] = True  # serving scores the mirrored crops too (ml/serving/scoring.py)
     detector = Detector(model, config, preprocessing, DEFAULT_THRESHOLD, DEFAULT_UNCERTAIN_BAND, str(device), "trained")
     return Fitted(detector, history, backbone_init)
 
@@ -118,7 +124,8 @@ def fit(items: list[CachedVideo], recipe: Recipe, device: str, *, seed: int = 0,
 def _train_loader(items, recipe: Recipe, preprocessing: dict, seed: int, num_workers: int) -> DataLoader:
     preset = train_preset(preprocessing["image_size"], preprocessing["mean"], preprocessing["std"],
                           recipe.min_crop, recipe.brightness, np.random.default_rng(seed))
-    dataset = CropSequences(items, recipe.sequence_length, preset, train=True, seed=seed)
+    dataset = CropSequences(items, recipe.sequence_length, preset, train=True, seed=seed,
+                            self_blend_rate=recipe.self_blend_rate)
     labels = [i.clip.target for i in items]
     sampler = (WeightedRandomSampler(sample_weights(labels), len(labels), generator=torch.Generator().manual_seed(seed))
                if recipe.balanced_sampling else None)

@@ -151,6 +151,25 @@ def uncertain_band(labels, scores, threshold: float, target_error: float = 0.1, 
     return float(max_band)
 
 
+def reliability(labels, scores, bins: int = 10) -> list[dict]:
+    """Per equal-width bin of the score with videos in it: {low, high, n, mean_score, fake_rate}."""
+    y, s = _arrays(labels, scores)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(s, edges[1:-1], right=True), 0, bins - 1)
+    return [{"low": float(edges[b]), "high": float(edges[b + 1]), "n": int((which == b).sum()),
+             "mean_score": float(s[which == b].mean()), "fake_rate": float(y[which == b].mean())}
+            for b in range(bins) if (which == b).any()]
+
+
+def expected_calibration_error(labels, scores, bins: int = 10) -> float:
+    """ECE: the videos' mean gap between score and fake rate within each of `bins` equal-width score
+    bins, weighted by the bin's share of the videos. NaN without videos."""
+    y, _ = _arrays(labels, scores)
+    if not len(y):
+        return float("nan")
+    return float(sum(b["n"] * abs(b["mean_score"] - b["fake_rate"]) for b in reliability(labels, scores, bins)) / len(y))
+
+
 # --- helpers ---------------------------------------------------------------------------------------
 
 

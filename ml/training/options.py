@@ -19,8 +19,11 @@ def parse(argv, description: str, add_arguments: Callable[[argparse.ArgumentPars
 
 def add_dataset_options(p: argparse.ArgumentParser) -> None:
     """Which videos, and where their face crops are cached."""
-    p.add_argument("--data", required=True, help="dataset folder or manifest CSV (see ml/training/datasets.py)")
-    p.add_argument("--format", choices=LAYOUTS, default=None, help="dataset layout; detected when omitted")
+    p.add_argument("--data", required=True, action="append", metavar="PATH[:LAYOUT]",
+                   help="dataset folder or manifest CSV (see ml/training/datasets.py); repeat it to use several "
+                        "datasets at once, each with its own layout after a colon (e.g. --data dfdc:dfdc)")
+    p.add_argument("--format", choices=LAYOUTS, default=None,
+                   help="layout of the datasets that name none; detected when omitted")
     p.add_argument("--cache-dir", default=DEFAULT_CACHE_DIR, help="face-crop cache (filled when missing)")
     p.add_argument("--workers", type=int, default=1, help="processes extracting faces for the cache")
 

@@ -12,23 +12,28 @@ import torch
 from ml.model.checkpoint import Detector, save_checkpoint
 from ml.training import plots
 from ml.training.config import TrainConfig
+from ml.training.portable import portable_init
 
 
 def describe_data(data, items) -> str:
+    """The datasets' names and what they hold, in words (no path: the card travels)."""
+    names = sorted({i.clip.dataset for i in items if i.clip.dataset}) or ["data"]
     groups = len({i.clip.group for i in items})
-    return f"{Path(data).resolve().name}: {len(items)} videos ({sum(i.clip.target == 0 for i in items)} real), {groups} identity groups"
+    return f"{' + '.join(names)}: {len(items)} videos ({sum(i.clip.target == 0 for i in items)} real), {groups} identity groups"
 
 
 def provenance(config: TrainConfig, backbone_init: str, split: dict | None) -> dict:
+    """Where the model came from, with no path of the trainer's machine (ml/training/portable.py)."""
+    portable = config.portable()
     return plain({
-        "backbone_init": backbone_init,
+        "backbone_init": portable_init(backbone_init),
         "trained": True,
         "recipe": config.recipe.as_dict(),
-        "data": str(Path(config.data).resolve()),
+        "data": " + ".join(portable.data),  # dataset names (NAME:LAYOUT where a layout was named)
         "format": config.format,
         "split": {k: split[k] for k in ("seed", "test_fraction", "val_fraction", "group_aware") if k in split} if split else None,
         "cv_folds": config.cv or None,
-        "args": config.as_dict(),  # the whole TrainConfig (TrainConfig.from_dict reads it back)
+        "args": portable.as_dict(),  # the whole TrainConfig, paths portable (TrainConfig.from_dict reads it back)
         "torch": str(torch.__version__),
     })
 
@@ -37,14 +42,15 @@ def model_card(config: TrainConfig, detector: Detector, backbone_init: str, thre
                evaluation: dict, plot_paths: dict, split: dict | None) -> dict:
     recipe = config.recipe
     card = {
-        "data": str(Path(config.data).resolve()),
+        "data": " + ".join(config.portable().data),
         "backbone": recipe.backbone,
         "backbone_init": "imagenet" if backbone_init.startswith("imagenet") else backbone_init,
         "recipe": recipe.name,
         "trained": trained_parts(recipe),
         "image_size": detector.preprocessing["image_size"],
         "frames": recipe.sequence_length, "epochs": recipe.epochs, "lr": recipe.lr_backbone, "lr_head": recipe.lr_head,
-        "batch_size": recipe.batch_size, "lstm_hidden": recipe.lstm_hidden,
+        "batch_size": recipe.batch_size, "lstm_hidden": recipe.lstm_hidden, "precision": recipe.precision,
+        "self_blend_rate": recipe.self_blend_rate, "tta_flip": recipe.tta_flip,
         "threshold": threshold, "uncertain_band": band, "threshold_rule": config.threshold_rule,
         "evaluation": evaluation,
         # Relative to the run folder, so a moved run still finds them (detector.registry resolves them).
@@ -67,16 +73,21 @@ def trained_parts(recipe) -> str:
     return f"top {recipe.train_blocks} backbone blocks + LSTM + head"
 
 
-def save_model(path: Path, detector: Detector, threshold, band, metrics_: dict, provenance_: dict, card: dict) -> None:
+def save_model(path: Path, detector: Detector, threshold, band, metrics_: dict, provenance_: dict, card: dict,
+               calibration: dict | None = None) -> None:
     save_checkpoint(path, detector.model, detector.config, preprocessing=detector.preprocessing, metrics=plain(metrics_),
-                    provenance=provenance_, threshold=threshold, uncertain_band=band, extra={"card": card})
+                    provenance=provenance_, threshold=threshold, uncertain_band=band, extra={"card": card},
+                    calibration=plain(calibration) if calibration else None)
 
 
-def write_plots(run_dir: Path, history, labels, scores, confusion: dict, threshold: float) -> dict:
+def write_plots(run_dir: Path, history, labels, scores, confusion: dict, threshold: float, uncalibrated=None) -> dict:
+    """The run's plots; `scores` are the served (calibrated) ones, `uncalibrated` the model's own where a
+    calibration was fitted (the reliability diagram shows both)."""
     d = Path(run_dir) / "plots"
     return {
         "loss": plots.loss_curves(history, d / "loss.png"),
         "roc": plots.roc(labels, scores, d / "roc.png"),
+        "reliability": plots.reliability_diagram(labels, scores, d / "reliability.png", uncalibrated),
         "confusion": plots.confusion_matrix(confusion, d / "confusion.png"),
         "scores": plots.score_histogram(labels, scores, threshold, d / "scores.png"),
     }

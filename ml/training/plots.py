@@ -11,7 +11,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ml.training.metrics import roc_auc, roc_curve  # noqa: E402
+from ml.training.metrics import (  # noqa: E402
+    expected_calibration_error,
+    reliability,
+    roc_auc,
+    roc_curve,
+)
 
 
 def loss_curves(history: list[dict], path: str | os.PathLike) -> Path:
@@ -41,6 +46,26 @@ def roc(labels, scores, path: str | os.PathLike, title: str = "ROC (held-out vid
     ax.set_ylabel("true-positive rate (fakes caught)")
     ax.set_title(title)
     ax.legend(loc="lower right")
+    return _save(fig, path)
+
+
+def reliability_diagram(labels, scores, path: str | os.PathLike, uncalibrated=None,
+                        title: str = "Reliability (held-out videos)") -> Path:
+    """Fake rate against mean score per score bin (a calibrated model lies on the diagonal), with the
+    expected calibration error; the uncalibrated scores beside them where given."""
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    ax.plot([0, 1], [0, 1], ":", color="grey", label="perfectly calibrated")
+    curves = [("uncalibrated", uncalibrated, "s--")] if uncalibrated is not None else []
+    for name, values, style in curves + [("served" if curves else "model", scores, "o-")]:
+        bins = reliability(labels, values)
+        ax.plot([b["mean_score"] for b in bins], [b["fake_rate"] for b in bins], style,
+                label=f"{name} (ECE {expected_calibration_error(labels, values):.3f})")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("mean P(fake) in the bin")
+    ax.set_ylabel("share of fakes in the bin")
+    ax.set_title(title)
+    ax.legend(loc="upper left")
     return _save(fig, path)
 
 

@@ -6,6 +6,9 @@
   backbone, one-cycle schedule, balanced classes, a per-step loss beside the sequence loss, mild
   per-sequence augmentation, bf16 autocast on CUDA. 224 px on a GPU; 112 px on a CPU, where 224 px
   costs about 4x the time.
+- "finetune-sbi": "finetune" with self-blended pseudo-fakes (ml/training/self_blend.py) as half of the
+  fake training sequences, and temperature-calibrated probabilities. A candidate: it becomes the
+  default only if 5-fold CV over two seeds says so (docs/training.md).
 - "method": the paper's own settings ("Deepfake detection using ResNeXt and LSTM"): ResNeXt-50 32x4d,
   112 px, Adam lr 1e-5, weight decay 1e-3, batch 4, 20 epochs, 20-frame sequences, plain loss.
 """
@@ -13,6 +16,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
+
+from ml.model.calibration import CALIBRATIONS
+from ml.training.precision import DEFAULT_PRECISION, PRECISIONS
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,18 @@ class Recipe:
     lstm_hidden: int = 2048
     dropout: float = 0.4
     train_blocks: int = -1  # backbone blocks that train, counted from the top; -1 all, 0 frozen (ml/model/network.py)
+    precision: str = DEFAULT_PRECISION  # a training step's autocast (ml/training/precision.py)
+    self_blend_rate: float = 0.0  # share of the fake training sequences that are self-blended reals instead
+    calibration: str = "none"  # fitted on held-out scores, served with the model (ml/model/calibration.py)
+    tta_flip: bool = False  # serving also scores the mirrored crops and averages the logits
+
+    def __post_init__(self):
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, not {self.precision!r}")
+        if self.calibration not in CALIBRATIONS:
+            raise ValueError(f"calibration must be one of {CALIBRATIONS}, not {self.calibration!r}")
+        if not 0.0 <= self.self_blend_rate <= 1.0:
+            raise ValueError(f"self_blend_rate must be within 0..1, not {self.self_blend_rate}")
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -58,13 +76,16 @@ RECIPES = {
         min_crop=1.0, brightness=0.1,
     ),
 }
+RECIPES["finetune-sbi"] = replace(RECIPES["finetune"], name="finetune-sbi", self_blend_rate=0.5,
+                                  calibration="temperature")
 DEFAULT_RECIPE = "finetune"
 
 # Command-line option -> recipe field, for overriding one setting of a named recipe.
 OVERRIDES = {
     "backbone": "backbone", "image_size": "image_size", "frames": "sequence_length", "batch_size": "batch_size",
     "epochs": "epochs", "lr": "lr_backbone", "lr_head": "lr_head", "weight_decay": "weight_decay",
-    "lstm_hidden": "lstm_hidden", "dropout": "dropout", "train_blocks": "train_blocks",
+    "lstm_hidden": "lstm_hidden", "dropout": "dropout", "train_blocks": "train_blocks", "precision": "precision",
+    "self_blend_rate": "self_blend_rate", "calibration": "calibration", "tta_flip": "tta_flip",
 }
 
 

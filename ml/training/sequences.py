@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ml.media.faces import Face, Track
+from ml.media.faces import Face, Track, square_region
 from ml.media.jpeg import decode_jpegs
 from ml.training.datasets import Clip
 from ml.training.face_cache import (
@@ -23,6 +23,7 @@ from ml.training.face_cache import (
     load_entry,
     prepare_cache,
 )
+from ml.training.self_blend import FaceRegion, blend_sequence
 
 
 @dataclass
@@ -34,6 +35,20 @@ class CachedVideo:
     @property
     def main_crops(self) -> np.ndarray:
         return self.crops[self.entry.main_track()]
+
+    def main_regions(self) -> list[FaceRegion]:
+        """Where the face is in each main-track crop: its box (and landmarks, where the cache holds them)
+        mapped into the crop as ml.media.faces.crop_square cut it."""
+        e, side = self.entry, self.crops.shape[1]
+        margin = e.meta["settings"]["faces"]["margin"]
+        regions = []
+        for i in e.main_track():
+            left, top, cut = square_region(tuple(e.box[i]), margin, e.meta["width"], e.meta["height"])
+            to_crop = np.array([left, top]), side / cut
+            box = ((e.box[i].reshape(2, 2) - to_crop[0]) * to_crop[1]).ravel()
+            points = None if e.landmarks is None else (e.landmarks[i] - to_crop[0]) * to_crop[1]
+            regions.append(FaceRegion(tuple(float(v) for v in box), points))
+        return regions
 
     def tracks(self) -> list[Track]:
         """The entry's face tracks, as ml.serving.pipeline.find_face_tracks returned them."""
@@ -86,20 +101,38 @@ def pick_frames(available: int, frames: int, rng: np.random.Generator | None = N
 
 
 class CropSequences(Dataset):
-    """(T, 3, S, S) float tensors of each video's main track through a preset, and the label."""
+    """(T, 3, S, S) float tensors of each video's main track through a preset, and the label.
 
-    def __init__(self, items: Sequence[CachedVideo], frames: int, preset: Callable, train: bool, seed: int = 0):
+    With `self_blend_rate` r (training only), a drawn fake is replaced, with chance r, by a random real
+    video's sequence self-blended (ml/training/self_blend.py) and labelled fake: the classes stay as
+    balanced as the sampler makes them, and r of the fakes are pseudo-fakes."""
+
+    def __init__(self, items: Sequence[CachedVideo], frames: int, preset: Callable, train: bool, seed: int = 0,
+                 self_blend_rate: float = 0.0):
         self.items, self.frames, self.preset, self.train = list(items), frames, preset, train
         self.crops = [item.main_crops for item in self.items]
         self.rng = np.random.default_rng(seed)
+        self.self_blend_rate = self_blend_rate if train else 0.0
+        self.reals = [n for n, item in enumerate(self.items) if item.clip.target == 0]
+        self.regions: dict[int, list[FaceRegion]] = {}  # per real, computed when first blended
 
     def __len__(self) -> int:
         return len(self.items)
 
     def __getitem__(self, i: int):
+        target = self.items[i].clip.target
+        if target == 1 and self.reals and self.self_blend_rate and self.rng.random() < self.self_blend_rate:
+            return self.preset(self._self_blended(self.reals[int(self.rng.integers(len(self.reals)))])), 1
         crops = self.crops[i]
         idx = pick_frames(len(crops), self.frames, self.rng if self.train else None)
-        return self.preset([crops[j] for j in idx]), self.items[i].clip.target
+        return self.preset([crops[j] for j in idx]), target
+
+    def _self_blended(self, real: int) -> list[np.ndarray]:
+        if real not in self.regions:
+            self.regions[real] = self.items[real].main_regions()
+        crops = self.crops[real]
+        idx = pick_frames(len(crops), self.frames, self.rng)
+        return blend_sequence([crops[j] for j in idx], [self.regions[real][j] for j in idx], self.rng)
 
 
 def class_weights(labels: Sequence[int], num_classes: int = 2) -> torch.Tensor:

@@ -3,6 +3,7 @@
     python -m ml.training.train --data ../shared/data/ffpp-sample --output var/runs/first            # 70/30 group split
     python -m ml.training.train --data ../shared/data/ffpp-sample --cv 5 --output var/runs/cv         # group 5-fold CV
     python -m ml.training.train --data ../shared/data/ffpp-sample --cv 5 --final --output var/release # + a model on all
+    python -m ml.training.train --data ../shared/data/ffpp-sample --data ../dfdc:dfdc --cv 5 ...         # two datasets
 
 How a model is trained is a named recipe (ml/training/recipes.py): "finetune" (default, ImageNet EfficientNet-
 Lite0 fully fine-tuned) or "method" (the paper's ResNeXt-50 settings); options override single fields.
@@ -21,6 +22,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from ml.media.faces import FaceSettings
+from ml.model.calibration import CALIBRATIONS
 from ml.model.checkpoint import default_device
 from ml.model.network import BACKBONES
 from ml.training import options
@@ -33,6 +35,7 @@ from ml.training.face_cache import (
     ExtractSettings,
 )
 from ml.training.fit_and_report import fit_and_report
+from ml.training.precision import PRECISIONS
 from ml.training.recipes import DEFAULT_RECIPE, OVERRIDES, RECIPES, recipe_from
 
 log = logging.getLogger("ml.training.train")
@@ -61,6 +64,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dropout", type=float, default=None)
     p.add_argument("--train-blocks", type=int, default=None,
                    help="backbone blocks that train, from the top (-1 all: the recipe's; 0 frozen; 2 the last two + head conv)")
+    p.add_argument("--precision", choices=PRECISIONS, default=None,
+                   help="training steps' autocast (ml/training/precision.py): cuda-bf16 (the recipes'), auto (bf16 "
+                        "where native, CPUs with AVX-512 BF16/AMX included), bf16, fp32")
+    p.add_argument("--self-blend-rate", type=float, default=None,
+                   help="share of the fake training sequences that are self-blended reals instead (0: none)")
+    p.add_argument("--calibration", choices=CALIBRATIONS, default=None,
+                   help="fit the served probability on held-out scores (out-of-fold, or validation)")
+    p.add_argument("--tta-flip", action="store_true", default=None,
+                   help="serve (and measure) with the mirrored crops' logits averaged in")
     p.add_argument("--seed", type=int, default=TrainConfig.seed)
     p.add_argument("--cv", type=int, default=TrainConfig.cv, metavar="K", help="group K-fold cross-validation instead of one split")
     p.add_argument("--final", action="store_true", help="with --cv: then train on every video, threshold from the folds")

@@ -37,7 +37,7 @@ def test_train_model_registers_and_activates_a_version_with_metrics_and_card(tin
     assert version.metrics["test_n"] == 4 and "test_auc" in version.metrics
     assert version.card["backbone_init"] == "imagenet" and version.card["recipe"] == "finetune"
     assert version.card["split"]["test"]["videos"] == 4
-    assert set(version.card["plots"]) == {"loss", "roc", "confusion", "scores"}
+    assert set(version.card["plots"]) == {"loss", "roc", "reliability", "confusion", "scores"}
     assert version.card["frames"] == 4 and version.card["epochs"] == 2
 
 

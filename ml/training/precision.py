@@ -1,0 +1,58 @@
+"""How a training step computes: the autocast dtype and the memory layout, chosen per device.
+
+- "cuda-bf16" (default, the behaviour before this option existed): bf16 autocast and channels-last on
+  CUDA, plain fp32 on a CPU.
+- "auto": bf16 wherever the hardware runs it natively (CUDA; a CPU with AVX-512 BF16 or AMX, which
+  oneDNN then uses), fp32 elsewhere. Opt-in until 5-fold CV shows bf16 does not lower the AUC (the
+  command is in docs/training.md).
+- "bf16": bf16 autocast on any device (emulated, so slow, on a CPU without native bf16).
+bf16 runs channels-last on a CPU too: bench/train.py measured bf16 + channels-last at 1.47-2.1x fp32 in
+three interleaved runs on this EPYC, bf16 alone 1.16-3.0x (the machine was shared and loaded).
+- "fp32": no autocast anywhere.
+
+The LSTM input and the losses stay fp32 (ml.model.network casts the features; ml.training.loop the
+logits), as on CUDA.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+import torch
+
+PRECISIONS = ("cuda-bf16", "auto", "bf16", "fp32")
+DEFAULT_PRECISION = "cuda-bf16"
+
+
+@dataclass(frozen=True)
+class StepMode:
+    autocast: torch.dtype | None  # None: fp32
+    channels_last: bool
+    device_type: str  # "cuda" | "cpu"
+
+    def autocast_context(self):
+        if self.autocast is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device_type, dtype=self.autocast)
+
+    def describe(self) -> str:
+        return ("bf16 autocast" if self.autocast is not None else "fp32") + (", channels-last" if self.channels_last else "")
+
+
+def native_bf16_cpu() -> bool:
+    """Whether this CPU has bf16 instructions oneDNN uses (AVX-512 BF16 or AMX), rather than emulating."""
+    cpu = torch.cpu
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(getattr(cpu, name, lambda: False)() for name in checks)
+
+
+def step_mode(precision: str, device: str) -> StepMode:
+    """The autocast dtype and layout a training step uses for `precision` on `device`."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
+    kind = torch.device(device).type
+    cuda = kind == "cuda"
+    bf16 = {"cuda-bf16": cuda, "auto": cuda or native_bf16_cpu(), "bf16": True, "fp32": False}[precision]
+    # Channels-last helps tensor cores (as before) and, with bf16, oneDNN's CPU kernels (docs/training.md).
+    return StepMode(torch.bfloat16 if bf16 else None, channels_last=cuda or bf16, device_type=kind)

@@ -1,0 +1,89 @@
+"""Calibrated probabilities: the expected calibration error on a known case, a temperature fitted where
+the scores are overconfident, and the calibration travelling in the checkpoint to the served score
+(a checkpoint without one serves exactly as before)."""
+
+import numpy as np
+import pytest
+
+from ml.media.faces import Face, Track
+from ml.model.calibration import calibrate
+from ml.model.checkpoint import (
+    load_checkpoint,
+    load_detector,
+    random_detector,
+    save_checkpoint,
+)
+from ml.model.network import ModelConfig
+from ml.serving.scoring import score_tracks
+from ml.training.calibration import fit_calibration
+from ml.training.metrics import expected_calibration_error
+
+TINY = ModelConfig(backbone="efficientnet_lite0", lstm_hidden=8)
+
+
+def test_the_expected_calibration_error_of_a_known_case():
+    # Bin 0.8-0.9 holds four videos scored 0.85, three of them fake: gap 0.1. Bin 0.1-0.2 holds four
+    # scored 0.15, none fake: gap 0.15. ECE = (4 * 0.1 + 4 * 0.15) / 8.
+    labels = [1, 1, 1, 0, 0, 0, 0, 0]
+    scores = [0.85] * 4 + [0.15] * 4
+    assert expected_calibration_error(labels, scores) == pytest.approx(0.125)
+    assert expected_calibration_error([1, 0], [1.0, 0.0]) == 0.0
+
+
+def test_a_temperature_fitted_on_overconfident_scores_softens_them_and_lowers_the_error():
+    rng = np.random.default_rng(0)
+    z = rng.normal(0, 2, 4000)
+    labels = rng.random(4000) < 1 / (1 + np.exp(-z))  # the true probability is sigmoid(z)
+    overconfident = 1 / (1 + np.exp(-3 * z))  # the model says sigmoid(3z)
+    fitted = fit_calibration(labels, overconfident, "temperature")
+    assert fitted["method"] == "temperature" and fitted["T"] == pytest.approx(3.0, rel=0.1)
+    after = calibrate(overconfident, fitted)
+    assert expected_calibration_error(labels, after) < expected_calibration_error(labels, overconfident) / 2
+    assert fit_calibration(labels, overconfident, "none") is None
+    platt = fit_calibration(labels, overconfident, "platt")
+    assert platt["a"] == pytest.approx(1 / 3, rel=0.1) and abs(platt["b"]) < 0.1
+
+
+def track(seed=0, faces=6, mirror_symmetric=False):
+    rng = np.random.default_rng(seed)
+    crops = rng.integers(0, 255, (faces, 64, 64, 3), dtype=np.uint8)
+    if mirror_symmetric:
+        crops = np.concatenate([crops[:, :, :32], crops[:, :, :32][:, :, ::-1]], axis=2)
+    return Track(0, [Face(i, i, i / 10, (0, 0, 64, 64), 1.0, c) for i, c in enumerate(crops)])
+
+
+def saved(path, calibration=None, preprocessing=None):
+    d = random_detector(TINY)
+    return save_checkpoint(path, d.model, d.config, preprocessing={**d.preprocessing, **(preprocessing or {})},
+                           metrics={}, provenance={}, threshold=0.5, uncertain_band=0.1, calibration=calibration)
+
+
+def test_the_calibration_round_trips_through_the_checkpoint_to_the_served_probability(tmp_path):
+    calibration = {"method": "temperature", "T": 2.5}
+    plain = load_detector(saved(tmp_path / "plain.pt"), "cpu")
+    calibrated = load_detector(saved(tmp_path / "cal.pt", calibration), "cpu")
+    assert load_checkpoint(tmp_path / "cal.pt")["calibration"] == calibration
+    assert calibrated.calibration == calibration
+    raw, served = score_tracks([track()], plain)[0], score_tracks([track()], calibrated)[0]
+    assert served.fake_probability == pytest.approx(calibrate(raw.fake_probability, calibration), abs=1e-6)
+    assert served.step_probabilities == pytest.approx(calibrate(np.array(raw.step_probabilities), calibration), abs=1e-6)
+
+
+def test_a_checkpoint_without_calibration_serves_exactly_as_before(tmp_path):
+    ckpt = load_checkpoint(saved(tmp_path / "old.pt"))
+    assert "calibration" not in ckpt
+    detector = load_detector(tmp_path / "old.pt", "cpu")
+    assert detector.calibration is None
+    reference = random_detector(TINY)
+    reference.model.load_state_dict(ckpt["state_dict"])
+    assert score_tracks([track()], detector)[0].fake_probability == score_tracks([track()], reference)[0].fake_probability
+    assert calibrate(0.3, None) == 0.3
+
+
+def test_test_time_flip_averages_in_the_mirrored_crops(tmp_path):
+    plain = load_detector(saved(tmp_path / "plain.pt"), "cpu")
+    flipped = load_detector(saved(tmp_path / "flip.pt", preprocessing={"tta_flip": True}), "cpu")
+    symmetric = track(mirror_symmetric=True)
+    assert score_tracks([symmetric], flipped)[0].fake_probability == pytest.approx(
+        score_tracks([symmetric], plain)[0].fake_probability, abs=1e-6)  # a mirror-symmetric face: no change
+    assert score_tracks([track()], flipped)[0].fake_probability != score_tracks([track()], plain)[0].fake_probability

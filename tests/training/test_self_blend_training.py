@@ -1,0 +1,72 @@
+"""The self-blending recipe trains: pseudo-fakes replace fakes at the recipe's rate, made from reals,
+and a tiny run with self-blending, bf16 steps, test-time flip and a fitted temperature saves a model
+that carries them."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ml.model.checkpoint import load_checkpoint, load_detector
+from ml.training.datasets import Clip
+from ml.training.face_cache import CacheEntry, ExtractSettings
+from ml.training.precision import native_bf16_cpu, step_mode
+from ml.training.sequences import CachedVideo, CropSequences
+
+from .conftest import TINY_TRAINING
+
+
+def video(label: str, n=6, side=64):
+    settings = ExtractSettings()
+    meta = {"settings": {"faces": {"margin": settings.faces.margin}}, "width": 320, "height": 240, "status": "ok"}
+    entry = CacheEntry([b""] * n, np.zeros(n, np.int32), np.arange(n), np.arange(n, dtype=np.float32),
+                       np.tile(np.array([[120, 80, 200, 180]], np.float32), (n, 1)), meta)
+    crops = np.random.default_rng(0).integers(0, 255, (n, side, side, 3), dtype=np.uint8)
+    return CachedVideo(Clip(f"/{label}.mp4", label, label), entry, crops)
+
+
+def test_pseudo_fakes_replace_fakes_at_the_rate_and_come_from_reals():
+    items = [video("real"), video("fake")]
+    seen = {"real": 0, "fake": 0, "pseudo": 0}
+    plain = CropSequences(items, 4, lambda crops: np.stack(crops), train=True, self_blend_rate=0.0)
+    blended = CropSequences(items, 4, lambda crops: np.stack(crops), train=True, self_blend_rate=0.5, seed=1)
+    for _ in range(200):
+        x, y = blended[1]
+        pseudo = not any(np.array_equal(x[0], c) for c in items[1].crops)
+        seen["pseudo" if pseudo else "fake"] += 1
+        assert y == 1
+    assert 70 < seen["pseudo"] < 130  # about half the fakes
+    assert plain[0][1] == 0 and blended[0][1] == 0  # reals stay reals
+    assert all(plain[1][1] == 1 for _ in range(5))
+
+
+def test_the_face_region_is_mapped_into_the_crop():
+    (region,) = video("real", n=1).main_regions()
+    x1, y1, x2, y2 = region.box
+    assert 0 <= x1 < x2 <= 64 and 0 <= y1 < y2 <= 64 and region.landmarks is None
+    assert abs((x1 + x2) / 2 - 32) < 1 and abs((y1 + y2) / 2 - 32) < 1  # the crop is centred on the face
+
+
+def test_the_precision_modes_choose_autocast_per_device():
+    assert step_mode("cuda-bf16", "cpu").autocast is None  # the default: as before, fp32 on a CPU
+    assert step_mode("auto", "cpu").autocast is (torch.bfloat16 if native_bf16_cpu() else None)
+    assert step_mode("fp32", "cpu").autocast is None and step_mode("bf16", "cpu").autocast is not None
+    assert step_mode("cuda-bf16", "cuda").channels_last and not step_mode("cuda-bf16", "cpu").channels_last
+    assert step_mode("bf16", "cpu").channels_last  # faster with bf16 on this CPU (bench/train.py)
+
+
+def test_a_tiny_self_blended_bf16_run_saves_a_calibrated_flipping_model(tiny_dataset, tiny_cache, tmp_path):
+    from ml.training import train
+
+    result = train.main(["--data", str(tiny_dataset), "--output", str(tmp_path / "sbi"), "--cache-dir", str(tiny_cache),
+                         *TINY_TRAINING, "--recipe", "finetune-sbi", "--precision", "bf16", "--tta-flip"])
+    ckpt = load_checkpoint(result["checkpoint"])
+    assert ckpt["provenance"]["recipe"]["self_blend_rate"] == 0.5 and ckpt["preprocessing"]["tta_flip"] is True
+    assert ckpt["calibration"]["method"] == "temperature" and ckpt["calibration"]["T"] > 0
+    card = json.loads((Path(result["run_dir"]) / "card.json").read_text())
+    assert set(card["evaluation"]["calibration"]) == {"fitted", "ece_before", "ece_after"}
+    assert (Path(result["run_dir"]) / "plots" / "reliability.png").read_bytes()[:4] == b"\x89PNG"
+    assert "training steps in bf16 autocast, channels-last" in (Path(result["run_dir"]) / "train.log").read_text()
+    detector = load_detector(result["checkpoint"], "cpu")
+    assert detector.calibration == ckpt["calibration"]
