@@ -1,16 +1,38 @@
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 
-from . import login_throttle
+from . import login_throttle, usernames
 
 
-class SignupForm(UserCreationForm):
+class LookalikeNamesRefused:
+    """A user form whose new (or renamed) user name must not be mistakable for one already taken
+    (accounts/usernames.py): the same rule for sign-up and the admin's add and change forms."""
+
+    def clean_username(self):
+        username = self.cleaned_data.get("username")
+        if username and (self.instance.pk is None or "username" in self.changed_data):
+            self.cleaned_data["username"] = username = usernames.normalise(username)
+            usernames.check_not_lookalike(username, exclude_pk=self.instance.pk)
+        parent = getattr(super(), "clean_username", None)  # Django's: the same name in another case
+        return parent() if parent else username
+
+
+class SignupForm(LookalikeNamesRefused, UserCreationForm):
     email = forms.EmailField(required=False, help_text="Optional. Only used if you ask us for help.")
 
     class Meta(UserCreationForm.Meta):
         fields = ("username", "email")
+
+
+class AdminUserCreationForm(LookalikeNamesRefused, auth_forms.AdminUserCreationForm):
+    """The admin's "add user" form, with the user-name rule."""
+
+
+class AdminUserChangeForm(LookalikeNamesRefused, auth_forms.UserChangeForm):
+    """The admin's user form, with the user-name rule when the name is changed."""
 
 
 class ThrottledLogin:

@@ -1,52 +1,51 @@
-"""Failed log-ins are counted per account and per address; past the limit, log-in is refused.
+"""Failed log-ins slow down the address that guesses, not the account everywhere.
 
-Every attempt is counted before its password is checked, in the cache, atomically (Redis INCR,
-`deepfake_site.ratelimit.hit`), so a burst of guesses at once cannot slip past a read-then-write. Each
-counter starts at its first attempt and expires DEEPTRACE_LOGIN_WINDOW_S later. Past either limit
-even the right password is refused, or a guesser could learn it from which answer differs. A
-successful log-in clears the account's counter and gives the address back its attempt, so only
-failures add up.
+Three sliding windows of DEEPTRACE_LOGIN_WINDOW_S (deepfake_site.ratelimit), django-axes' combination
+lockout plus two ceilings:
+- per account and address (DEEPTRACE_LOGIN_FAILURES_PER_ACCOUNT_ADDRESS, 5): the guesser's address
+  is refused for that account; the owner, from any other address, still logs in;
+- per address (DEEPTRACE_LOGIN_FAILURES_PER_ADDRESS, 20): one address guessing across many accounts;
+- per account from everywhere (DEEPTRACE_LOGIN_FAILURES_PER_ACCOUNT, 100): a guesser spread over many
+  addresses. One address adds at most 5 to it, so it takes 20 addresses to lock the owner out.
+
+Every attempt is counted in all three before its password is checked, atomically and only when all
+three let it through, so a burst of guesses at once cannot slip past a read-then-write. Past a limit
+even the right password is refused, or a guesser could learn it from which answer differs. A right
+password clears its account-and-address window and takes its attempt back out of the other two, so
+only failures add up.
 """
 
 import hashlib
-import logging
 
 from django.conf import settings
-from django.core.cache import cache
 
-from deepfake_site.ratelimit import client_address, hit
-
-log = logging.getLogger(__name__)
+from deepfake_site.ratelimit import Rule, allow, clear, client_address, forget
 
 
-def _keys(request, username):
+def _rules(request, username):
     account = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
-    return (f"login-fail:account:{account}", settings.DEEPTRACE_LOGIN_FAILURES_PER_ACCOUNT), \
-           (f"login-fail:address:{client_address(request)}", settings.DEEPTRACE_LOGIN_FAILURES_PER_ADDRESS)
+    address = client_address(request)
+    window = settings.DEEPTRACE_LOGIN_WINDOW_S
+    return (Rule(f"login-fail:pair:{account}:{address}", settings.DEEPTRACE_LOGIN_FAILURES_PER_ACCOUNT_ADDRESS, window),
+            Rule(f"login-fail:address:{address}", settings.DEEPTRACE_LOGIN_FAILURES_PER_ADDRESS, window),
+            Rule(f"login-fail:account:{account}", settings.DEEPTRACE_LOGIN_FAILURES_PER_ACCOUNT, window))
 
 
 def attempt(request, username):
-    """Count this attempt against the account and the address; whether it may go on to the password
-    check. Counting first (atomic increment, then compare) holds the limit under concurrency: a burst
-    cannot all pass a check made before any of them is counted. Fails open if the cache is down."""
-    try:
-        counts = [(hit(key, settings.DEEPTRACE_LOGIN_WINDOW_S), limit) for key, limit in _keys(request, username)]
-    except Exception as error:
-        log.warning("Log-in throttle not enforced: the cache is unreachable (%s)", error)
-        return True
-    return all(count <= limit for count, limit in counts)
+    """Count this attempt; whether it may go on to the password check. Fails open if the cache is down."""
+    decision = allow(*_rules(request, username))
+    request.login_attempt = decision.member  # what `succeeded` takes back
+    return decision.allowed
 
 
 def succeeded(request, username):
-    """A right password: the account starts afresh, and the address gets its attempt back."""
-    (account, _), (address, _) = _keys(request, username)
-    try:
-        cache.delete(account)
-        cache.decr(address)
-    except ValueError:
-        pass  # the address's window ended meanwhile
-    except Exception as error:
-        log.warning("Log-in counters not cleared: the cache is unreachable (%s)", error)
+    """A right password: this account starts afresh from this address, and the address and the
+    account get this attempt back."""
+    pair, address, account = _rules(request, username)
+    clear(pair.key)
+    member = getattr(request, "login_attempt", "")
+    forget(address, member)
+    forget(account, member)
 
 
 def locked_message():

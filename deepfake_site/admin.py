@@ -1,4 +1,5 @@
-"""The admin site, with the site's log-in throttle on its log-in page (it was a way around it).
+"""The admin site, under the site's name, with the site's log-in throttle on its log-in page (it was a way
+around it).
 
 Installed as the default admin site (`deepfake_site.apps.AdminConfig` in INSTALLED_APPS), so every
 `admin.register` in the project lands here.
@@ -12,6 +13,11 @@ from accounts.forms import ThrottledAdminLoginForm
 
 class DeepTraceAdminSite(admin.AdminSite):
     login_form = ThrottledAdminLoginForm
+    # The site's own name (and, in templates/admin/base_site.html, its colours and a way back to it).
+    site_header = "DeepTrace staff"
+    site_title = "DeepTrace staff"
+    index_title = "Reviews, models and accounts"
+    site_url = "/"
 
     @login_not_required  # as AdminSite.login is: reachable under LoginRequiredMiddleware
     def login(self, request, extra_context=None):

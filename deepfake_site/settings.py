@@ -8,6 +8,7 @@ default, so a misconfigured deployment fails at start.
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_float, env_int, env_list, env_str, env_url
 
@@ -122,6 +123,13 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 2
 # --- DeepTrace -------------------------------------------------------------------------------------
 DEEPTRACE_MAX_UPLOAD_MB = env_int("DEEPTRACE_MAX_UPLOAD_MB", 200)
 DEEPTRACE_MAX_DURATION_S = env_float("DEEPTRACE_MAX_DURATION_S", 600.0)
+# Frames larger than this many pixels on their longer side are refused, at upload (from the header)
+# and again in the worker, before anything is decoded (docs/operating.md, "Limits").
+DEEPTRACE_MAX_VIDEO_SIDE = env_int("DEEPTRACE_MAX_VIDEO_SIDE", 4096)
+# The upload check counts the frames of a video whose header does not say (headerless WebM) for at most
+# this many frames and seconds; past either the length is left to the worker, which counts and refuses.
+DEEPTRACE_PROBE_MAX_FRAMES = env_int("DEEPTRACE_PROBE_MAX_FRAMES", 3000)
+DEEPTRACE_PROBE_MAX_S = env_float("DEEPTRACE_PROBE_MAX_S", 1.0)
 DEEPTRACE_DEFAULT_FRAMES = env_int("DEEPTRACE_DEFAULT_FRAMES", 20)
 # Stored videos are deleted this long after their file was stored; analyses and crops are kept. Celery
 # beat runs the purge every DEEPTRACE_PURGE_INTERVAL_S; `manage.py purge_videos` runs it by hand.
@@ -137,6 +145,13 @@ DEEPTRACE_MODEL_URL = env_str("DEEPTRACE_MODEL_URL", "")
 DEEPTRACE_MODEL_SHA256 = env_str("DEEPTRACE_MODEL_SHA256", "")
 DEEPTRACE_MODEL_MAX_MB = env_int("DEEPTRACE_MODEL_MAX_MB", 1024)  # a larger download is refused
 DEEPTRACE_DEVICE = env_str("DEEPTRACE_DEVICE", "auto")  # auto | cpu | cuda | cuda:N
+# Content Credentials (C2PA): a PEM file of the certificate authorities whose signers count as trusted
+# (docs/operating.md, "Content Credentials"). Empty: no signer is trusted; every signature that validates
+# is reported as from an untrusted signer. A path that is not a readable file stops the start.
+DEEPTRACE_C2PA_TRUST_ANCHORS = env_str("DEEPTRACE_C2PA_TRUST_ANCHORS", "")
+if DEEPTRACE_C2PA_TRUST_ANCHORS and not Path(DEEPTRACE_C2PA_TRUST_ANCHORS).is_file():
+    raise ImproperlyConfigured(f"DEEPTRACE_C2PA_TRUST_ANCHORS={DEEPTRACE_C2PA_TRUST_ANCHORS!r} is not a file (a PEM file of "
+                       "trusted C2PA certificate authorities is expected).")
 # Serving speed (docs/speed.md, "Throughput"). Batch sizes: frames per MTCNN call and crops per backbone pass
 # (0: the device's default, 4 frames on a CPU, 32 on a GPU). Compiling the backbone is opt-in.
 DEEPTRACE_DETECT_BATCH = env_int("DEEPTRACE_DETECT_BATCH", 0) or None
@@ -145,6 +160,9 @@ DEEPTRACE_COMPILE = env_bool("DEEPTRACE_COMPILE", False)
 # torch's threads in a CPU worker (0: torch's default, every core). On a host whose cores are shared
 # with other busy processes, cores - 1 avoids a collapse (docs/speed.md, "Shared cores").
 DEEPTRACE_CPU_THREADS = env_int("DEEPTRACE_CPU_THREADS", 0) or None
+# Heatmaps of where the model looked (ml/serving/heatmaps.py) for each face's K most suspicious crops;
+# 0 turns them off (their cost: docs/speed.md, "What heatmaps add").
+DEEPTRACE_HEATMAPS_TOP_K = env_int("DEEPTRACE_HEATMAPS_TOP_K", 8)
 
 # --- Celery ----------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
@@ -195,6 +213,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-old-videos": {"task": "detector.tasks.purge_videos", "schedule": float(DEEPTRACE_PURGE_INTERVAL_S)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# One scheduler (deepfake_site/beat.py): beat schedules only while it holds a lock it renews every third
+# of this; a second beat (an orphan, a second service) stays idle, and takes over this long after the
+# first is gone.
+CELERY_BEAT_SCHEDULER = "deepfake_site.beat:SingleBeatScheduler"
+DEEPTRACE_BEAT_LOCK_TTL_S = env_int("DEEPTRACE_BEAT_LOCK_TTL_S", 30)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Model jobs get their own queue (GPU workers); webhook deliveries must not wait behind them.
 CELERY_TASK_ROUTES = {
@@ -235,12 +258,23 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The provenance's Content Credentials status, named, beside the analysis status.
+    "ENUM_NAME_OVERRIDES": {"StatusEnum": "detector.models.Analysis.Status",
+                            "CredentialStatusEnum": "detector.api.serializers.CREDENTIAL_STATUSES"},
 }
-# Log-in throttle (accounts/login_throttle.py): failures allowed per account and per client address
-# within the window; past either, log-in is refused (429) until the window ends.
-DEEPTRACE_LOGIN_FAILURES_PER_ACCOUNT = env_int("DEEPTRACE_LOGIN_FAILURES_PER_ACCOUNT", 5)
+# Log-in throttle (accounts/login_throttle.py): failures allowed in any window of this length per
+# account from one address, per address, and per account from everywhere (a ceiling for a guesser
+# spread over many addresses: one address adds at most 5 to it); past one, that log-in is refused (429).
+DEEPTRACE_LOGIN_FAILURES_PER_ACCOUNT_ADDRESS = env_int("DEEPTRACE_LOGIN_FAILURES_PER_ACCOUNT_ADDRESS", 5)
 DEEPTRACE_LOGIN_FAILURES_PER_ADDRESS = env_int("DEEPTRACE_LOGIN_FAILURES_PER_ADDRESS", 20)
+DEEPTRACE_LOGIN_FAILURES_PER_ACCOUNT = env_int("DEEPTRACE_LOGIN_FAILURES_PER_ACCOUNT", 100)
 DEEPTRACE_LOGIN_WINDOW_S = env_int("DEEPTRACE_LOGIN_WINDOW_S", 15 * 60)
+# Sliding-window rates outside the API (deepfake_site/ratelimit.py), written as the API's are
+# ("20/hour", "5/10s"): web-form uploads per user, sign-ups per client address.
+DEEPTRACE_UPLOAD_RATE = env_str("DEEPTRACE_UPLOAD_RATE", "60/hour")
+DEEPTRACE_SIGNUP_RATE = env_str("DEEPTRACE_SIGNUP_RATE", "10/hour")
+# Fair queuing (detector/fair_queue.py): analyses one user may have queued, waiting or running at once.
+DEEPTRACE_MAX_ACTIVE_ANALYSES_PER_USER = env_int("DEEPTRACE_MAX_ACTIVE_ANALYSES_PER_USER", 20)
 # How many reverse proxies (nginx) stand in front and append to X-Forwarded-For; 0 trusts none of it.
 DEEPTRACE_PROXY_COUNT = env_int("DEEPTRACE_PROXY_COUNT", 0)
 # Where the site is reached, e.g. https://deeptrace.example: work done outside a request (webhook bodies,
@@ -249,6 +283,10 @@ SITE_URL = env_url("DEEPTRACE_SITE_URL")
 # Webhooks: never to loopback or private addresses unless explicitly allowed (tests, on-prem).
 DEEPTRACE_WEBHOOK_ALLOW_PRIVATE = env_bool("DEEPTRACE_WEBHOOK_ALLOW_PRIVATE", False)
 DEEPTRACE_WEBHOOK_SECRET = env_str("DEEPTRACE_WEBHOOK_SECRET", SECRET_KEY)
+# Video links (detector/link_fetch.py), downloaded by the worker under the upload's size limit: the
+# webhooks' rule (public addresses only unless allowed: tests, on-prem) and a limit on the whole download.
+DEEPTRACE_LINK_ALLOW_PRIVATE = env_bool("DEEPTRACE_LINK_ALLOW_PRIVATE", False)
+DEEPTRACE_LINK_TIMEOUT_S = env_float("DEEPTRACE_LINK_TIMEOUT_S", 300.0)
 
 # The browser extension calls the API from its own origin (chrome-extension://<id>).
 CORS_URLS_REGEX = r"^/api/.*$"

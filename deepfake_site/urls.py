@@ -1,16 +1,24 @@
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from .health import healthz, readyz
+
+
+def favicon(request):
+    """/favicon.ico to the icon's static URL, resolved per request: with the manifest storage of
+    production the URL names a file `collectstatic` writes, and resolving it when this module is
+    imported would break every management command before then (`check --deploy` on a fresh clone)."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
+
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     # Browsers ask for /favicon.ico on pages without an icon link (the admin, the API docs).
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -46,6 +46,31 @@ class ConfidenceBandFilter(admin.SimpleListFilter):
         return queryset.filter(confidence__gte=low, confidence__lt=high)
 
 
+class FlaggedVerdictFilter(admin.SimpleListFilter):
+    """Only the verdicts that reach the queue (Analysis.FLAGGED_VERDICTS), not every verdict there is."""
+
+    title = "verdict"
+    parameter_name = "verdict__exact"  # the stock filter's name: links made before keep working
+
+    def lookups(self, request, model_admin):
+        return [(verdict.value, verdict.label) for verdict in Analysis.FLAGGED_VERDICTS]
+
+    def queryset(self, request, queryset):
+        if self.value() in Analysis.FLAGGED_VERDICTS:
+            return queryset.filter(verdict=self.value())
+        return queryset
+
+
+class ModelVersionFilter(admin.RelatedOnlyFieldListFilter):
+    """The models that decided something in the queue, by name; no empty "-" entry (a removed model's
+    analyses are still listed under "All")."""
+
+    include_empty_choice = False
+
+    def has_output(self):  # shown (and applied) for a single model too
+        return bool(self.lookup_choices)
+
+
 class ReviewedFilter(admin.SimpleListFilter):
     title = "reviewed"
     parameter_name = "reviewed"
@@ -88,7 +113,8 @@ class FlaggedAnalysisAdmin(admin.ModelAdmin):
     # What a reviewer needs first, fitting 1280 px; owner, model version and the rest are on the review page.
     list_display = ("thumbnail", "video_name", "verdict_short", "model_says", "latest_decision_label", "created_on")
     list_display_links = ("thumbnail", "video_name")
-    list_filter = ("verdict", ConfidenceBandFilter, "model_version", ReviewedFilter, "created_at")
+    list_filter = (FlaggedVerdictFilter, ConfidenceBandFilter, ("model_version", ModelVersionFilter), ReviewedFilter,
+                   "created_at")
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
     search_fields = ("video__original_name", "video__owner__username")
@@ -123,6 +149,7 @@ class FlaggedAnalysisAdmin(admin.ModelAdmin):
             Analysis.objects.flagged()
             .select_related("video__owner", "model_version")
             .annotate(top_frame_id=Subquery(top_frame.values("pk")[:1]),
+                      top_frame_heatmap=Subquery(top_frame.values("heatmap")[:1]),
                       latest_decision=Subquery(latest.values("decision")[:1]))
         )
 
@@ -131,11 +158,18 @@ class FlaggedAnalysisAdmin(admin.ModelAdmin):
         if not analysis.top_frame_id:
             return "—"
         url = reverse("detector:crop", args=[analysis.top_frame_id])
-        return format_html('<img src="{}" width="56" height="56" alt="Top-scoring face" style="border-radius:4px">', url)
+        crop = format_html('<img src="{}" width="56" height="56" alt="Top-scoring face" style="border-radius:4px">', url)
+        if not analysis.top_frame_heatmap:
+            return crop
+        url = reverse("detector:heatmap", args=[analysis.top_frame_id])
+        return format_html('{} <img src="{}" width="56" height="56" alt="Where the model looked in it" '
+                           'style="border-radius:4px">', crop, url)
 
     @admin.display(description="Video", ordering="video__original_name")
     def video_name(self, analysis):
-        return analysis.video.original_name
+        # Cut to one line by the queue's stylesheet; the whole name on hover, and on the review page a tap opens.
+        name = analysis.video.original_name
+        return format_html('<span class="video-name" title="{}">{}</span>', name, name)
 
     @admin.display(description="Owner", ordering="video__owner__username")
     def owner(self, analysis):

@@ -1,13 +1,20 @@
-"""The upload form: a video and how many frames to analyse. File checks live in detector.uploads."""
+"""The upload form: a video (a file, or a link the worker downloads) and how many frames to analyse.
+File checks live in detector.uploads; which links may be fetched in detector.links_fetch."""
 
 from django import forms
 from django.conf import settings
 
+from .link_targets import LinkRefused, check_link
 from .uploads import UploadRejected, check_upload
+
+NOTHING_CHOSEN = "Choose a video to upload, or paste a link to one."
+BOTH_CHOSEN = "Choose a file or paste a link, not both."
 
 
 class UploadForm(forms.Form):
-    video = forms.FileField(error_messages={"required": "Choose a video to upload.", "empty": "The file is empty."})
+    video = forms.FileField(required=False, error_messages={"empty": "The file is empty."})
+    video_url = forms.URLField(required=False, max_length=2000, assume_scheme="https",
+                               error_messages={"invalid": "Paste a full link, starting with http:// or https://."})
     frames = forms.IntegerField()
 
     def __init__(self, *args, **kwargs):
@@ -30,9 +37,30 @@ class UploadForm(forms.Form):
 
     def clean_video(self):
         upload = self.cleaned_data["video"]
+        if not upload:
+            return None
         try:
             self.checked = check_upload(upload)
         except UploadRejected as rejected:
             self.status = rejected.status
             raise forms.ValidationError(rejected.message, code=rejected.code) from None
         return upload
+
+    def clean_video_url(self):
+        url = self.cleaned_data["video_url"]
+        if url:
+            try:
+                check_link(url)  # again in the worker, at each redirect: DNS can change
+            except LinkRefused as refusal:
+                raise forms.ValidationError(str(refusal), code="link_refused") from None
+        return url
+
+    def clean(self):
+        data = super().clean()
+        has_file = bool(data.get("video")) or "video" in self.errors
+        has_link = bool(data.get("video_url")) or "video_url" in self.errors
+        if not has_file and not has_link:
+            self.add_error("video", forms.ValidationError(NOTHING_CHOSEN, code="required"))
+        elif data.get("video") and data.get("video_url"):
+            self.add_error("video_url", forms.ValidationError(BOTH_CHOSEN, code="both"))
+        return data

@@ -58,7 +58,34 @@ def options_for(analysis, model_version):
         threshold=threshold,
         uncertain_band=band,
         max_duration_s=settings.DEEPTRACE_MAX_DURATION_S,
+        max_side=settings.DEEPTRACE_MAX_VIDEO_SIDE,
+        heatmaps_top_k=settings.DEEPTRACE_HEATMAPS_TOP_K,
     )
+
+
+def read_provenance(path, progress):
+    """The file's Content Credentials and metadata (ml.media.provenance), as the "provenance" stage.
+    Never raises: provenance is a second line of evidence, and the detection goes on without it."""
+    from ml.media import provenance
+
+    progress("provenance", 0.0)
+    try:
+        found = provenance.read(path, trust_anchors())
+    except Exception:  # a bug on our side, not the user's file: log it, keep the analysis going
+        log.exception("Reading the provenance of %s failed", path)
+        found = None
+    progress("provenance", 1.0)
+    return found
+
+
+def trust_anchors():
+    """The PEM text of DEEPTRACE_C2PA_TRUST_ANCHORS (read at each analysis, so a new list needs no
+    restart), or None when no trust list is configured."""
+    path = settings.DEEPTRACE_C2PA_TRUST_ANCHORS
+    if not path:
+        return None
+    with open(path, encoding="ascii", errors="replace") as f:
+        return f.read()
 
 
 def run_pipeline(path, model_version, options, progress):

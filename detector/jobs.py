@@ -23,13 +23,17 @@ from django.utils import timezone
 
 from ml.errors import VideoError
 
-from . import inference
+from . import fair_queue, inference, link_download
 from .models import Analysis, FrameResult, ModelVersion
 
 log = logging.getLogger(__name__)
 
 # Each pipeline stage owns a slice of the progress bar.
-_STAGE_SPAN = {"probing": (0, 5), "sampling": (5, 35), "detecting": (35, 70), "scoring": (70, 95)}
+# A video submitted as a link is downloaded first, in the first DOWNLOAD_SHARE percent; the pipeline's
+# stages then share the rest in the same proportions.
+DOWNLOAD_SHARE = 10
+_STAGE_SPAN = {"downloading": (0, 100), "provenance": (0, 2), "probing": (2, 5), "sampling": (5, 35), "detecting": (35, 70),
+               "scoring": (70, 95)}
 INTERNAL_ERROR = "The analysis stopped because of an internal error. You can retry it; if it fails again, contact us."
 WORKER_LOST = ("The analysis stopped its worker several times (the video may need more memory than we have). "
                "You can retry it; if it fails again, contact us.")
@@ -73,6 +77,19 @@ def run(analysis_id):
     """Claim, analyse, persist. Never raises for a user's bad video; returns an Outcome."""
     if not claim(analysis_id):
         return _why_not_claimed(analysis_id)
+    return _run_claimed(analysis_id)
+
+
+def run_next(analysis_id):
+    """What a delivery of `analysis_id`'s message runs: the fairest takeable analysis
+    (detector.fair_queue), its own when its owner is as due as any. Returns (Outcome, the id it ran)."""
+    for candidate in fair_queue.candidates(analysis_id, takeable(), lease_expired_before()):
+        if claim(candidate):
+            return _run_claimed(candidate), candidate
+    return _why_not_claimed(analysis_id), analysis_id
+
+
+def _run_claimed(analysis_id):
     analysis = Analysis.objects.select_related("video").get(pk=analysis_id)
     if analysis.attempts > settings.DEEPTRACE_JOB_MAX_ATTEMPTS:
         # Each earlier attempt lost its worker (killed, out of memory): do not kill another.
@@ -108,7 +125,12 @@ def _analyse(analysis, model_version):
     started = time.monotonic()
     try:
         options = inference.options_for(analysis, model_version)
-        result = inference.run_pipeline(analysis.video.file.path, model_version, options, progress_writer(analysis.pk))
+        progress = progress_writer(analysis.pk)
+        if analysis.video.awaiting_download:
+            analysis.video = link_download.download(analysis, progress_writer(analysis.pk, end=DOWNLOAD_SHARE))
+            progress = progress_writer(analysis.pk, start=DOWNLOAD_SHARE)
+        save_provenance(analysis.pk, inference.read_provenance(analysis.video.file.path, progress))
+        result = inference.run_pipeline(analysis.video.file.path, model_version, options, progress)
     except VideoError as error:
         fail(analysis.pk, error.code, str(error))
     except Exception:
@@ -144,18 +166,19 @@ class _heartbeat:
             connection.close()  # this thread's own connection
 
 
-def progress_writer(analysis_id):
+def progress_writer(analysis_id, start=0, end=100):
     """The pipeline's progress callback: one UPDATE per whole percent gained, never backwards.
 
     At most ~100 small writes per analysis, so every step the pipeline reports reaches the page (a
     time-based throttle could hold back the last step before a long stage). The pipeline interleaves
     sampling and detection batch by batch: a report that would move the bar back, or relabel it with
-    an earlier stage, is skipped. Each write renews the lease.
+    an earlier stage, is skipped. Each write renews the lease. The writer fills the bar from `start` to
+    `end` percent (a link's download takes the first part).
     """
     last = {"stage": None, "percent": -1}
 
     def write(stage, fraction):
-        low, high = _STAGE_SPAN.get(stage, (0, 95))
+        low, high = (start + (end - start) * bound / 100 for bound in _STAGE_SPAN.get(stage, (0, 95)))
         percent = int(low + (high - low) * max(0.0, min(1.0, fraction)))
         moves_on = stage != last["stage"] and low >= last["percent"]
         if percent <= last["percent"] and not moves_on:
@@ -165,6 +188,12 @@ def progress_writer(analysis_id):
         last.update(stage=stage, percent=percent)
 
     return write
+
+
+def save_provenance(analysis_id, provenance):
+    """Stored before detection starts, so a failed detection still shows where the file came from."""
+    if provenance is not None:
+        Analysis.objects.filter(pk=analysis_id).update(provenance=provenance)
 
 
 def fail(analysis_id, code, message):
@@ -192,6 +221,8 @@ def save_result(analysis, model_version, result, seconds):
             fake_probability=frame.fake_probability,
         )
         row.crop.save(f"{frame.track}-{frame.frame_index}.jpg", ContentFile(frame.crop_jpeg), save=False)
+        if frame.heatmap_jpeg:
+            row.heatmap.save(f"{frame.track}-{frame.frame_index}.jpg", ContentFile(frame.heatmap_jpeg), save=False)
         row.save()
     Analysis.objects.filter(pk=analysis.pk).update(
         status=Analysis.Status.DONE,
@@ -218,10 +249,10 @@ def save_result(analysis, model_version, result, seconds):
 
 
 def _delete_frames(analysis):
-    """Delete the earlier run's rows, and their crop files once the new result commits."""
+    """Delete the earlier run's rows, and their crop and heatmap files once the new result commits."""
     old = list(analysis.frames.all())
     analysis.frames.all().delete()
-    names = [frame.crop.name for frame in old if frame.crop]
+    names = [file.name for frame in old for file in frame.files()]
     if names:
         storage = FrameResult._meta.get_field("crop").storage
         transaction.on_commit(lambda: [storage.delete(name) for name in names])

@@ -1,4 +1,4 @@
-"""Uploaded videos and face crops, served only to their owner and to staff.
+"""Uploaded videos, face crops and their heatmaps, served only to their owner and to staff.
 
 MEDIA_ROOT is never routed directly: these views look the file up through an owner-filtered query,
 so anyone else gets a 404 (not a 403, which would confirm the file exists).
@@ -23,6 +23,14 @@ def crop(request, frame_id):
     frames = FrameResult.objects.filter(analysis__in=Analysis.objects.visible_to(request.user))
     frame = get_object_or_404(frames, pk=frame_id)
     return file_response(frame.crop, "image/jpeg")
+
+
+@login_required
+@require_GET
+def heatmap(request, frame_id):
+    frames = FrameResult.objects.filter(analysis__in=Analysis.objects.visible_to(request.user))
+    frame = get_object_or_404(frames.exclude(heatmap=""), pk=frame_id)
+    return file_response(frame.heatmap, "image/jpeg")
 
 
 @login_required

@@ -22,6 +22,11 @@ def crop_upload_path(instance, filename):
     return f"crops/{instance.analysis_id}/{uuid.uuid4().hex}.jpg"
 
 
+def heatmap_upload_path(instance, filename):
+    # Next to the crops, so whatever keeps or removes an analysis's crops treats its heatmaps alike.
+    return f"crops/{instance.analysis_id}/{uuid.uuid4().hex}-heatmap.jpg"
+
+
 class Video(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="videos")
     file = models.FileField(upload_to=video_upload_path, max_length=255)
@@ -37,11 +42,16 @@ class Video(models.Model):
     # When the current file was stored: the upload, or a later upload of the same content that stored a
     # purged file again. The retention period counts from here (detector/retention.py).
     stored_at = models.DateTimeField(default=timezone.now)
+    # The link it was submitted as (detector/link_videos.py): the worker downloads it; until then the
+    # file and sha256 are empty.
+    source_url = models.URLField(max_length=2000, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        # One stored copy per user and content: concurrent identical uploads cannot both insert.
-        constraints = [models.UniqueConstraint(fields=["owner", "sha256"], name="video_once_per_owner")]
+        # One stored copy per user and content: concurrent identical uploads cannot both insert. A link
+        # not downloaded yet has no content (sha256 empty) and stays out of the rule.
+        constraints = [models.UniqueConstraint(fields=["owner", "sha256"], condition=~models.Q(sha256=""),
+                                               name="video_once_per_owner")]
 
     def __str__(self):
         return self.original_name
@@ -49,7 +59,12 @@ class Video(models.Model):
     @property
     def is_purged(self):
         """The file was deleted after the retention period (detector/retention.py); the row stays."""
-        return not self.file
+        return not self.file and not self.awaiting_download
+
+    @property
+    def awaiting_download(self):
+        """A link whose video the worker has not downloaded yet (or failed to: a retry tries again)."""
+        return not self.file and bool(self.source_url) and not self.sha256
 
     @property
     def resolution(self):
@@ -118,7 +133,7 @@ class AnalysisQuerySet(models.QuerySet):
 
     def flagged(self):
         """What staff review: analyses the model called fake or uncertain."""
-        return self.filter(verdict__in=[Analysis.Verdict.FAKE, Analysis.Verdict.UNCERTAIN])
+        return self.filter(verdict__in=Analysis.FLAGGED_VERDICTS)
 
 
 class Analysis(models.Model):
@@ -134,6 +149,8 @@ class Analysis(models.Model):
         FAKE = "fake", "Fake"
         UNCERTAIN = "uncertain", "Uncertain"
         NO_FACE = "no_face", "No face found"
+
+    FLAGGED_VERDICTS = (Verdict.FAKE, Verdict.UNCERTAIN)  # what reaches the staff review queue
 
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="analyses")
     model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL)
@@ -152,6 +169,9 @@ class Analysis(models.Model):
     uncertain_band = models.FloatField(null=True, blank=True)
     tracks = models.JSONField(default=list, blank=True)  # [{"track", "fake_probability", "frames"}]
     timings = models.JSONField(default=dict, blank=True)  # seconds per pipeline stage
+    # Where the file came from, read by the worker before detection (ml.media.provenance.read): its Content
+    # Credentials and its own metadata. None until read (and for analyses made before migration 0007).
+    provenance = models.JSONField(null=True, blank=True, default=None)
     processing_seconds = models.FloatField(null=True, blank=True)
     error_code = models.CharField(max_length=40, blank=True)
     error_message = models.TextField(blank=True)
@@ -244,9 +264,16 @@ class FrameResult(models.Model):
     box = models.JSONField(default=list)  # [x1, y1, x2, y2] in full-resolution pixels
     fake_probability = models.FloatField()
     crop = models.ImageField(upload_to=crop_upload_path, max_length=255)
+    # Where the model looked for this crop's score (ml/serving/heatmaps.py): made for each track's most
+    # suspicious crops only (DEEPTRACE_HEATMAPS_TOP_K), so often empty.
+    heatmap = models.ImageField(upload_to=heatmap_upload_path, max_length=255, blank=True)
 
     class Meta:
         ordering = ["track", "frame_index"]
+
+    def files(self):
+        """The stored files of this frame (its crop, and its heatmap when it has one)."""
+        return [f for f in (self.crop, self.heatmap) if f]
 
 
 class Review(models.Model):

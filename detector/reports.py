@@ -6,14 +6,22 @@ the same bytes. The JSON's shape is documented in the OpenAPI document (detector
 """
 
 import json
+from datetime import datetime
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from fpdf import FPDF
 
+from detector.api.serializers import provenance_data
+from detector.links import absolute
+
 REPORT_VERSION = 1
 VERDICT_WORDS = {"real": "Real", "fake": "Fake", "uncertain": "Uncertain", "no_face": "No face found"}
+# Without DEEPTRACE_SITE_URL a downloaded JSON report cannot link to its crops; it says where they are.
+CROPS_IN_PDF = ("The face crops are in the PDF report of this analysis; links to them need the site's address "
+                "(DEEPTRACE_SITE_URL), which is not set.")
 BAND_RGB = {"real": (31, 122, 77), "uncertain": (168, 107, 0), "fake": (179, 38, 30), "none": (93, 102, 120)}
 
 
@@ -47,6 +55,8 @@ def build(analysis):
                    for t in analysis.tracks],
         "frames": [_frame(analysis, frame) for frame in analysis.frames.all()],
         "review": _review(analysis.reviews.first()),
+        "provenance": provenance_data(analysis),
+        "crops_note": None if settings.SITE_URL else CROPS_IN_PDF,
     }
 
 
@@ -65,7 +75,21 @@ def _model(model):
 def _frame(analysis, frame):
     return {"track": frame.track, "frame_index": frame.frame_index, "timestamp_s": frame.timestamp_s,
             "fake_probability": frame.fake_probability, "band": analysis.band_of(frame.fake_probability),
-            "crop_url": reverse("detector:crop", args=[frame.pk])}
+            "crop_url": _site_url(reverse("detector:crop", args=[frame.pk])),
+            "heatmap_url": reverse("detector:heatmap", args=[frame.pk]) if frame.heatmap else None}
+
+
+def _site_url(path):
+    """An absolute URL under DEEPTRACE_SITE_URL, or None: a bare path is useless in a downloaded file."""
+    return absolute(None, path) if settings.SITE_URL else None
+
+
+def human_time(value):
+    """"5 Dec 2026, 23:46 UTC" for an ISO 8601 time (the report's own), in the site's time zone."""
+    if not value:
+        return "-"
+    local = timezone.localtime(datetime.fromisoformat(value))
+    return f"{local.day} {local:%b %Y, %H:%M} {local.tzname()}"
 
 
 def _review(review):
@@ -102,11 +126,13 @@ def as_pdf(report, analysis):
     _heading(pdf, report)
     _facts(pdf, report)
     _quality(pdf, report["model"])
+    _provenance(pdf, report["provenance"])
     rows = list(analysis.frames.all())  # the same order as report["frames"]; their crops go in the PDF
     for track in sorted({f["track"] for f in report["frames"]}):
         pairs = [(f, row) for f, row in zip(report["frames"], rows) if f["track"] == track]
         _chart(pdf, [f for f, _ in pairs], report["result"]["threshold"], f"Face {track + 1}: fake probability per frame")
         _crops(pdf, pairs)
+        _heatmaps(pdf, pairs)
     pdf.set_font("Helvetica", size=8)
     pdf.ln(4)
     pdf.multi_cell(0, 4, _latin1("A verdict is evidence, not proof. It estimates whether the faces in this "
@@ -131,7 +157,7 @@ def _heading(pdf, report):
     if report["review"]:
         pdf.set_font("Helvetica", "", 11)
         review = report["review"]
-        pdf.cell(0, 7, _latin1(f"Reviewed by staff: {review['decision_label']} ({review['reviewed_at'][:10]})"),
+        pdf.cell(0, 7, _latin1(f"Reviewed by staff: {review['decision_label']} ({human_time(review['reviewed_at'])})"),
                  new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
 
@@ -148,8 +174,8 @@ def _facts(pdf, report):
         ("Frames analysed", f"{result['frames_analysed']} of {result['frames_requested']} requested, "
                             f"{result['faces_found']} faces"),
         ("Model", f"{model['name']} ({model['backbone']})" if model else "removed"),
-        ("Analysed at", report["analysis"]["analysed_at"] or "-"),
-        ("Analysis", f"#{report['analysis']['id']}, report generated {report['generated_at'][:19]}"),
+        ("Analysed at", human_time(report["analysis"]["analysed_at"])),
+        ("Analysis", f"#{report['analysis']['id']}, report generated {human_time(report['generated_at'])}"),
     ]
     for label, value in rows:
         pdf.set_font("Helvetica", "B", 9)
@@ -172,6 +198,42 @@ def _quality(pdf, model):
         sd = f" +/- {q['auc_sd']:.2f}" if q.get("auc_sd") is not None else ""
         text = f"Measured quality: AUC {q['auc']:.2f}{sd} ({q.get('protocol', '')}; {q.get('data', '')})."
     pdf.multi_cell(0, 5.5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+
+
+CREDENTIAL_WORDS = {"valid": "Valid", "untrusted": "Signed by an untrusted signer", "tampered": "Tampered (changed after signing)",
+                    "expired": "Signer's certificate expired", "invalid": "Invalid", "none": "No credentials",
+                    "unsupported": "None (this file type cannot carry them)", "error": "Could not be read"}
+
+
+def _provenance(pdf, provenance):
+    """Content Credentials and the file's metadata: a second, independent line of evidence."""
+    pdf.set_font("Helvetica", "B", 11)
+    pdf.cell(0, 7, "Provenance", new_x="LMARGIN", new_y="NEXT")
+    if provenance is None:
+        pdf.set_font("Helvetica", "", 9)
+        pdf.multi_cell(0, 5, "Not read for this analysis.", new_x="LMARGIN", new_y="NEXT")
+        return
+    c, m = provenance["credentials"], provenance["metadata"]
+    rows = [("Content Credentials", CREDENTIAL_WORDS[c["status"]]), ("", c["summary"] + (f" {c['detail']}" if c["detail"] else ""))]
+    if c["present"]:
+        rows += [("Signed by", " / ".join(x for x in (c["signer"], c["signer_organisation"]) if x) or "-"),
+                 ("Made with", c["claim_generator"] or "-")]
+        rows += [("Declared action", " - ".join(x for x in (a["label"], a["source_type_label"], a["software_agent"]) if x))
+                 for a in c["actions"]]
+        rows += [("Ingredient", "  " * i["depth"] + f"{i['title'] or '(untitled)'} ({i['relationship'] or '-'}"
+                  + (f", signed by {i['signer']})" if i["signer"] else ", no credentials)")) for i in c["ingredients"]]
+        rows += [("Problem", f"{p['code']}: {p['explanation']}") for p in c["problems"]]
+    video = m["video"][0] if m["video"] else {}
+    rows += [("Container", m["format"] or "unreadable"), ("Written by", m["written_by"] or "not recorded"),
+             ("Created / modified", f"{m['created_at'] or 'not recorded'} / {m['modified_at'] or 'not recorded'}"),
+             ("Video", f"{video.get('codec') or '-'}, {video.get('frame_rate') or '-'} fps, {len(m['video'])} video track(s)")]
+    rows += [("Note", o["text"]) for o in m["observations"]]
+    for label, value in rows:
+        pdf.set_font("Helvetica", "B", 9)
+        pdf.cell(45, 5, _latin1(label))
+        pdf.set_font("Helvetica", "", 9)
+        pdf.multi_cell(0, 5, _latin1(value), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
 
 
@@ -206,6 +268,30 @@ def _chart(pdf, frames, threshold, title):
 def _scale(values, low, high):
     start, span = min(values), (max(values) - min(values)) or 1
     return lambda v: low + (v - start) / span * (high - low)
+
+
+PDF_HEATMAPS = 3  # per face: its most suspicious crops, each beside its heatmap (a row of the page)
+
+
+def _heatmaps(pdf, pairs, size=28, gap=3):
+    """Where the model looked: the face's most suspicious crops that have a heatmap, each crop beside it."""
+    shown = sorted([(f, row) for f, row in pairs if row.heatmap], key=lambda p: -p[0]["fake_probability"])
+    if not shown:
+        return
+    if pdf.will_page_break(size + 14):
+        pdf.add_page()
+    pdf.set_font("Helvetica", "B", 9)
+    pdf.cell(0, 5, "Where the model looked (most suspicious crops; a heatmap is not proof)",
+             new_x="LMARGIN", new_y="NEXT")
+    top = pdf.get_y() + 1
+    for i, (f, row) in enumerate(shown[:PDF_HEATMAPS]):
+        left = pdf.l_margin + i * (2 * size + 2 * gap)
+        for k, field in enumerate((row.crop, row.heatmap)):
+            with field.open("rb") as handle:
+                pdf.image(handle, left + k * size, top, size, size)
+        pdf.set_font("Helvetica", "", 7)
+        pdf.text(left, top + size + 3.5, f"{f['timestamp_s']:.1f} s  {f['fake_probability']:.0%}")
+    pdf.set_y(top + size + 6)
 
 
 def _crops(pdf, pairs, size=22, gap=3):

@@ -1,7 +1,7 @@
 """Retention: stored videos are deleted after a while; what was found in them is kept.
 
 A purged Video keeps its row (name, size, SHA-256, resolution: the report still describes it) with an
-empty `file`. Its analyses, verdicts and crops stay; the result page says the video is gone. The period
+empty `file`. Its analyses, verdicts and crops (with their heatmaps) stay; the result page says the video is gone. The period
 counts from `Video.stored_at`: a purged video uploaded again is stored again for a whole period.
 
 Each video is purged under its row lock, the lock `services.submit` and `services.retry` take before

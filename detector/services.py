@@ -5,7 +5,7 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import dispatch, jobs, retention
+from . import dispatch, fair_queue, jobs, retention
 from .models import Analysis, ModelVersion, Video
 
 log = logging.getLogger(__name__)
@@ -18,6 +18,7 @@ def submit(owner, upload, checked, frames, webhook_url="", force=False):
     unless that failed or `force` asks for a new one, which reuses the stored video. Two identical
     uploads at once are kept apart by the database (Video's unique owner+sha256), not by a look first:
     the loser's insert waits for the winner's commit, fails, and the loser takes the winner's analysis.
+    A new analysis past the owner's cap raises fair_queue.TooManyActive, and nothing is stored.
     """
     video = Video.objects.filter(owner=owner, sha256=checked.sha256).first()
     if video is None:
@@ -41,6 +42,7 @@ def submit(owner, upload, checked, frames, webhook_url="", force=False):
             earlier = None if force else video.analyses.exclude(status=Analysis.Status.FAILED).first()
             if earlier is not None:
                 return earlier, True
+            fair_queue.check_room(owner.pk)
             return start_analysis(video, frames, webhook_url), False
     except BaseException:
         if restored:  # the row that pointed at it was rolled back
@@ -71,6 +73,7 @@ def _store_first(owner, upload, checked, frames, webhook_url):
     video = new_video(owner, upload, checked)
     try:
         with transaction.atomic():
+            fair_queue.check_room(owner.pk)  # before the file is written: a refusal leaves nothing
             video.save()
             return start_analysis(video, frames, webhook_url)
     except IntegrityError:
@@ -134,7 +137,8 @@ def is_retryable(analysis):
 
 
 def retry(analysis):
-    """Run a failed or stuck analysis again. Returns False if it is not in a retryable state."""
+    """Run a failed or stuck analysis again. Returns False if it is not in a retryable state; raises
+    fair_queue.TooManyActive when its owner has no room for it."""
     with transaction.atomic():
         retention.lock(analysis.video_id)  # a purge of its video waits, or has finished and is seen
         # Its status and video as they are now: a second click's copy may say FAILED after the first
@@ -142,6 +146,8 @@ def retry(analysis):
         analysis.refresh_from_db()
         if not is_retryable(analysis):
             return False
+        if analysis.status == Analysis.Status.FAILED:  # a stuck one is already counted as running
+            fair_queue.check_room(analysis.video.owner_id)
         # A fresh count of attempts: the worker gives up on a video that killed its worker too often.
         Analysis.objects.filter(pk=analysis.pk).update(attempts=0)
         enqueue(analysis)
@@ -157,10 +163,11 @@ def release_waiting():
 
 
 def delete_analysis(analysis):
-    """Delete an analysis with its crops, and its video when no other analysis uses it."""
+    """Delete an analysis with its crops and heatmaps, and its video when no other analysis uses it."""
     video = analysis.video
     for frame in analysis.frames.all():
-        frame.crop.delete(save=False)
+        for file in frame.files():
+            file.delete(save=False)
     analysis.delete()
     if not video.analyses.exists():
         video.file.delete(save=False)

@@ -13,13 +13,14 @@ from .models import Analysis
 
 @shared_task(name="detector.tasks.analyze", bind=True, max_retries=None)
 def analyze(self, analysis_id):
-    outcome = jobs.run(analysis_id)
+    # The fairest queued analysis, not always this message's own (detector/fair_queue.py).
+    outcome, ran = jobs.run_next(analysis_id)
     if outcome is jobs.Outcome.LEASED:
         # Celery redelivers at once when a pool child dies, before its lease can expire: come back
         # when it has, and take the analysis over unless its worker is alive and renewing it.
         raise self.retry(countdown=jobs.lease_left(analysis_id) + 1)
-    if outcome is jobs.Outcome.FINISHED and Analysis.objects.filter(pk=analysis_id).exclude(webhook_url="").exists():
-        send_webhook.delay(analysis_id)
+    if outcome is jobs.Outcome.FINISHED and Analysis.objects.filter(pk=ran).exclude(webhook_url="").exists():
+        send_webhook.delay(ran)
 
 
 @shared_task(name="detector.tasks.send_webhook", bind=True, max_retries=5)

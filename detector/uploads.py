@@ -1,7 +1,18 @@
-"""Checks an upload before it is stored: size, container (by content, not name), decodability, length.
+"""Checks an upload before it is stored: size, container (by content, not name), decodability, length,
+frame size.
 
 Each refusal is an `UploadRejected` carrying a stable code, the HTTP status an API should answer with,
-and a sentence for the user. Nothing here runs the model; probing reads the header and one frame.
+and a sentence for the user. Nothing here runs the model, and nothing here does unbounded work: this
+runs inside a web request. Probing reads the container's header; only when the header does not say how
+long the video is (headerless WebM) are frames counted, for at most DEEPTRACE_PROBE_MAX_FRAMES frames
+and DEEPTRACE_PROBE_MAX_S seconds. Past that the length is left unknown and the worker counts it (and
+refuses a video too long there, as a failed analysis with a sentence).
+
+File types, one rule: the content decides. A file is accepted when its first bytes are those of an
+MP4/MOV, WebM/MKV or AVI container and the decoder opens a video track in it, whatever its name says
+(a video named `clip.png`, or `blob` with no extension, is a video). The name is a label only; it is
+refused only when it ends in the extension of a program or a web page (BLOCKED_EXTENSIONS), because the
+original name is offered back when the video is played or downloaded.
 """
 
 import hashlib
@@ -11,11 +22,15 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from ml.errors import VideoError, VideoTooLong
+from ml.errors import VideoError, VideoTooLarge, VideoTooLong
 from ml.media import video
 from ml.results import VideoInfo
 
-ALLOWED_EXTENSIONS = {".mp4", ".m4v", ".mov", ".webm", ".avi", ".mkv"}
+# Names a browser or an operating system would run or render as a page if the file were saved under it.
+BLOCKED_EXTENSIONS = {
+    ".exe", ".com", ".bat", ".cmd", ".scr", ".msi", ".dll", ".ps1", ".vbs", ".js", ".jar", ".sh", ".apk",
+    ".app", ".html", ".htm", ".xhtml", ".svg", ".php",
+}
 
 
 class UploadRejected(Exception):
@@ -50,7 +65,7 @@ def sniff_container(head):
 def check_upload(upload):
     """Validate a Django UploadedFile. Returns CheckedUpload or raises UploadRejected."""
     _check_size(upload.size)
-    _check_extension(upload.name)
+    _check_name(upload.name)
     head = _read_head(upload)
     container = sniff_container(head)
     if container is None:
@@ -60,7 +75,7 @@ def check_upload(upload):
             415,
         )
     sha256 = _sha256(upload)
-    info = _probe(upload)
+    info = _probe(upload, container)
     return CheckedUpload(sha256=sha256, container=container, info=info)
 
 
@@ -72,9 +87,9 @@ def _check_size(size):
         raise UploadRejected("file_too_large", f"The file is larger than the {limit_mb} MB limit.", 413)
 
 
-def _check_extension(name):
+def _check_name(name):
     ext = os.path.splitext(name or "")[1].lower()
-    if ext and ext not in ALLOWED_EXTENSIONS:
+    if ext in BLOCKED_EXTENSIONS:
         raise UploadRejected(
             "unsupported_media_type",
             f"Files ending in {ext} are not accepted. Upload an MP4, MOV, WebM, AVI or MKV file.",
@@ -98,14 +113,17 @@ def _sha256(upload):
     return digest.hexdigest()
 
 
-def _probe(upload):
-    """Open the video the way the worker will, so a broken file is refused now, not minutes later."""
-    path, cleanup = _local_path(upload)
+def _probe(upload, container):
+    """Open the video the way the worker will, so a broken file is refused now, not minutes later; count
+    its frames only within the budget (the worker finishes a count left unknown)."""
+    path, cleanup = _local_path(upload, container)
+    budget = video.Budget(frames=settings.DEEPTRACE_PROBE_MAX_FRAMES, seconds=settings.DEEPTRACE_PROBE_MAX_S)
     try:
-        info = video.probe(path)
+        info = video.probe(path, max_duration_s=settings.DEEPTRACE_MAX_DURATION_S, budget=budget)
         video.check_duration(info, settings.DEEPTRACE_MAX_DURATION_S)
+        video.check_resolution(info, settings.DEEPTRACE_MAX_VIDEO_SIDE)
         return info
-    except VideoTooLong as error:
+    except (VideoTooLong, VideoTooLarge) as error:
         raise UploadRejected(error.code, str(error)) from None
     except VideoError as error:
         raise UploadRejected(error.code, str(error), 415 if error.code == "no_video_stream" else 400) from None
@@ -113,12 +131,13 @@ def _probe(upload):
         cleanup()
 
 
-def _local_path(upload):
-    """Large uploads are already on disk; small in-memory ones are written to a temp file to probe."""
+def _local_path(upload, container):
+    """Large uploads are already on disk; small in-memory ones are written to a temp file to probe,
+    named after what the content is (the user's name for it may say otherwise)."""
     if hasattr(upload, "temporary_file_path"):
         return upload.temporary_file_path(), lambda: None
     upload.seek(0)
-    suffix = os.path.splitext(upload.name or "")[1] or ".bin"
+    suffix = f".{container}"
     handle = tempfile.NamedTemporaryFile(suffix=suffix, delete=False)
     with handle:
         for chunk in upload.chunks():

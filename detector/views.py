@@ -3,10 +3,12 @@
 Every query goes through `Analysis.objects.visible_to`, so another user's analysis is a 404.
 """
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, JsonResponse
@@ -14,14 +16,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import reports, services
+from deepfake_site import ratelimit
+
+from . import example_clip, link_videos, reports, services
+from .fair_queue import TooManyActive
 from .forms import UploadForm
 from .models import Analysis, ModelVersion
+from .uploads import check_upload
 
 HISTORY_PAGE_SIZE = 20
 PURGED_MESSAGE = ("The video file was deleted after the retention period; its verdict and face crops are kept. "
                   "Upload it again to watch it here.")
 DUPLICATE_MESSAGE = "You uploaded this video before: here is its analysis."
+EXAMPLE_AGAIN_MESSAGE = "You analysed the example before: here is its analysis."
 
 
 def _wants_json(request):
@@ -49,6 +56,12 @@ def home(request):
 def upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
+        limit = ratelimit.rule("upload", request.user.pk, settings.DEEPTRACE_UPLOAD_RATE)
+        decision = ratelimit.allow(limit)
+        if not decision.allowed:  # before the file is checked: a refused upload costs nothing more
+            return _over_limit(request, f"You have uploaded {limit.limit} videos in the last "
+                                        f"{ratelimit.in_words(limit.window_s)}. "
+                                        f"Try again in {ratelimit.in_words(decision.wait_s)}.")
         if form.is_valid():
             return _accepted(request, form)
         return _rejected(request, form)
@@ -56,8 +69,14 @@ def upload(request):
 
 
 def _accepted(request, form):
-    analysis, duplicate = services.submit(request.user, form.cleaned_data["video"], form.checked,
-                                          form.cleaned_data["frames"])
+    data = form.cleaned_data
+    try:
+        if data.get("video_url"):  # the worker downloads it (detector.link_download)
+            analysis, duplicate = link_videos.submit_link(request.user, data["video_url"], data["frames"])
+        else:
+            analysis, duplicate = services.submit(request.user, data["video"], form.checked, data["frames"])
+    except TooManyActive as error:
+        return _over_limit(request, str(error))
     url = reverse("detector:result", args=[analysis.pk])
     if duplicate:
         messages.info(request, DUPLICATE_MESSAGE)  # upload.js follows `url` too, so both see it there
@@ -72,6 +91,46 @@ def _rejected(request, form):
         message = " ".join(message for errs in errors.values() for message in errs)
         return JsonResponse({"message": message, "errors": errors}, status=form.status)
     return render(request, "detector/upload.html", _upload_context(form), status=form.status)
+
+
+@login_required
+@require_POST
+def example(request):
+    """Analyse the generated example clip (detector.example_clip) through the upload's own path: one
+    Video per owner and content, so a second click opens the first analysis."""
+    with example_clip.open_example() as clip:
+        checked = check_upload(clip)
+        try:
+            analysis, duplicate = services.submit(request.user, clip, checked, settings.DEEPTRACE_DEFAULT_FRAMES)
+        except TooManyActive as error:
+            return _over_limit(request, str(error))
+    if duplicate:
+        messages.info(request, EXAMPLE_AGAIN_MESSAGE)
+    return redirect("detector:result", analysis.pk)
+
+
+def _over_limit(request, message):
+    """The upload page (or upload.js's JSON) with a limit's sentence, status 429."""
+    form = UploadForm()
+    form.errors[NON_FIELD_ERRORS] = form.error_class([message], error_class="nonfield")
+    form.status = 429
+    return _rejected(request, form)
+
+
+def _oversized_body_page(request, message):
+    """The upload page again with the size limit's sentence (413), for a form posted without JavaScript
+    whose body deepfake_site/request_size.py refused unread. None (plain text) when not signed in."""
+    if not request.user.is_authenticated:
+        return None
+    form = UploadForm()
+    form.full_clean()  # unbound: no errors of its own, nothing read
+    form.cleaned_data = {}
+    form.add_error("video", forms.ValidationError(message, code="file_too_large"))
+    form.status = 413
+    return render(request, "detector/upload.html", _upload_context(form), status=413)
+
+
+home.oversized_body_page = _oversized_body_page
 
 
 def _upload_context(form):
@@ -128,8 +187,12 @@ def report(request, analysis_id, fmt):
 @require_POST
 def retry(request, analysis_id):
     analysis = _visible(request, analysis_id)
-    with transaction.atomic():
-        retried = services.retry(analysis)
+    try:
+        with transaction.atomic():
+            retried = services.retry(analysis)
+    except TooManyActive as error:
+        messages.error(request, str(error))
+        return redirect("detector:result", analysis.pk)
     if retried:
         messages.success(request, "The analysis is queued again.")
     else:

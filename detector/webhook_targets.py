@@ -22,23 +22,29 @@ def check_url(url):
         raise WebhookRefused("The webhook URL must be an http:// or https:// address with a host name.")
     if settings.DEEPTRACE_WEBHOOK_ALLOW_PRIVATE:
         return
-    for address in _resolve(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)):
-        if not _is_public(address):
+    try:
+        addresses = resolve(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    except OSError:
+        raise WebhookRefused(f"The webhook host {parts.hostname} could not be resolved.") from None
+    for address in addresses:
+        if not is_public(address):
             raise WebhookRefused(
                 f"The webhook host {parts.hostname} resolves to {address}, a loopback, private, link-local or "
                 "reserved address; webhooks are only sent to public addresses."
             )
 
 
-def _resolve(host, port):
+def resolve(host, port):
+    """Every address `host` resolves to, sorted; OSError when it does not resolve. Also used for the
+    video links the worker downloads (detector.link_targets), which keep the same rule."""
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
-        raise WebhookRefused(f"The webhook host {host} could not be resolved.") from None
+    except UnicodeError:
+        raise OSError(f"{host} is not a valid host name") from None
     return sorted({ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}, key=str)
 
 
-def _is_public(address):
+def is_public(address):
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped  # ::ffff:127.0.0.1 is loopback too
     return address.is_global and not address.is_multicast

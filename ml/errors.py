@@ -27,6 +27,12 @@ class VideoTooLong(VideoError):
     code = "video_too_long"
 
 
+class VideoTooLarge(VideoError):
+    """Frames larger than the pipeline decodes (DEEPTRACE_MAX_VIDEO_SIDE)."""
+
+    code = "video_too_large"
+
+
 class AnalysisCrashed(VideoError):
     """The process analysing the video died (killed, out of memory, a crash in a decoder) more than once."""
 

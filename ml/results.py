@@ -35,9 +35,15 @@ class AnalyzeOptions:
     uncertain_band: float | None = None  # |p - threshold| below this is "uncertain"
     detect_max_side: int | None = None  # None: the checkpoint's face settings (frames are downscaled to it for MTCNN)
     max_duration_s: float | None = None  # longer videos are refused
+    # Frames larger than this on either side are refused before decoding (one 8192x8192 frame is 200 MB
+    # of RGB; a worker's memory would stay at that peak). None: no limit.
+    max_side: int | None = 4096
     # FFmpeg's decoding threads for this video; 0: its own choice (one per core). Several analyses at
     # once decode faster overall on one thread each (12 % less CPU for the same frames on this host).
     decode_threads: int = 0
+    # Heatmaps (ml/serving/heatmaps.py) for each track's K most suspicious crops; 0: none. The worker
+    # passes DEEPTRACE_HEATMAPS_TOP_K.
+    heatmaps_top_k: int = 0
 
 
 @dataclass
@@ -48,6 +54,8 @@ class FrameScore:
     box: tuple[int, int, int, int]  # x1, y1, x2, y2 in full-resolution pixels
     fake_probability: float
     crop_jpeg: bytes = field(repr=False)
+    # Where the model looked for this crop's score (a Grad-CAM overlay on the crop), None when not made.
+    heatmap_jpeg: bytes | None = field(default=None, repr=False)
 
 
 @dataclass

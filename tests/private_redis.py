@@ -21,17 +21,29 @@ class PrivateRedis:
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"redis-server did not start on port {self.port}")
+        wait_until_listening(self.port, self.proc, "redis-server")
+        return self
 
     def stop(self):
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-            self.proc = None
+        self.proc = terminate(self.proc)
+
+
+def wait_until_listening(port, proc, name, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited at start (status {proc.returncode})") from None
+            time.sleep(0.05)
+    raise RuntimeError(f"{name} did not start on port {port}")
+
+
+def terminate(proc):
+    """Stop a server started here; None, for the attribute that held it."""
+    if proc is not None:
+        proc.terminate()
+        proc.wait(timeout=10)
+    return None

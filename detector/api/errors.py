@@ -4,7 +4,13 @@
 holds field errors or extra data (the wait of a throttled request).
 """
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
@@ -20,6 +26,28 @@ class Conflict(exceptions.APIException):
     default_detail = "The request conflicts with the current state of the object."
 
 
+class RequestRefused(exceptions.APIException):
+    """A request Django refused while the API read its body (DATA_UPLOAD_* limits): its own code."""
+
+    def __init__(self, status_code, code, message):
+        super().__init__(message, code)
+        self.status_code = status_code
+
+
+def _refused_body(exc):
+    """What Django's request parsing raised (before DRF could make it an APIException), as one."""
+    if isinstance(exc, TooManyFieldsSent):
+        return RequestRefused(400, "too_many_fields", "The request has too many form fields; send the video and "
+                                                      "its options only.")
+    if isinstance(exc, TooManyFilesSent):
+        return RequestRefused(400, "too_many_files", "The request has too many files; send one video at a time.")
+    if isinstance(exc, RequestDataTooBig):
+        return RequestRefused(413, "request_too_large", "The request's form fields are too large.")
+    if isinstance(exc, SuspiciousOperation):
+        return RequestRefused(400, "bad_request", "The request could not be read.")
+    return exc
+
+
 def error_body(code, message, detail=None):
     return {"error": {"code": code, "message": message, "detail": detail}}
 
@@ -27,6 +55,7 @@ def error_body(code, message, detail=None):
 def exception_handler(exc, context):
     if isinstance(exc, UploadRejected):
         return Response(error_body(exc.code, exc.message), status=exc.status)
+    exc = _refused_body(exc)
     # DRF turns Django's own exceptions into these too, but only inside its handler; convert first so
     # the code below sees the exception the response describes.
     if isinstance(exc, Http404):

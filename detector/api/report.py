@@ -16,7 +16,12 @@ from detector import reports
 from detector.models import Analysis
 
 from .errors import Conflict
-from .serializers import ErrorSerializer, ModelQualitySerializer, TrackSerializer
+from .serializers import (
+    ErrorSerializer,
+    ModelQualitySerializer,
+    ProvenanceSerializer,
+    TrackSerializer,
+)
 from .throttles import API_THROTTLES
 
 
@@ -62,7 +67,10 @@ class ReportFrameSerializer(serializers.Serializer):
     timestamp_s = serializers.FloatField()
     fake_probability = serializers.FloatField()
     band = serializers.ChoiceField(["real", "uncertain", "fake"])
-    crop_url = serializers.CharField()
+    crop_url = serializers.CharField(allow_null=True, help_text="The crop's absolute URL under the site's address "
+                                     "(DEEPTRACE_SITE_URL); null when that is not set (see crops_note).")
+    heatmap_url = serializers.CharField(allow_null=True, help_text="Where the model looked for this crop's score "
+                                        "(the crop with a heatmap over it); null for crops without one.")
 
 
 class ReportReviewSerializer(serializers.Serializer):
@@ -81,6 +89,10 @@ class AnalysisReportSerializer(serializers.Serializer):
     tracks = TrackSerializer(many=True)
     frames = ReportFrameSerializer(many=True, help_text="Every scored face crop: the per-frame chart.")
     review = ReportReviewSerializer(allow_null=True)
+    crops_note = serializers.CharField(allow_null=True, help_text="Where the face crops are when the report cannot "
+                                       "link to them (the site's address is not set); null when it links to them.")
+    provenance = ProvenanceSerializer(allow_null=True, help_text="Content Credentials and the file's own metadata, "
+                                      "as in the analysis detail; null when never read.")
 
     class Meta:
         ref_name = "AnalysisReport"

@@ -14,6 +14,8 @@ urlpatterns = [
     path("models/active/", views.ActiveModelView.as_view(), name="active-model"),
     path("analyses/<int:pk>/frames/<int:frame_id>/crop.jpg", views.AnalysisViewSet.as_view({"get": "crop"}),
          name="analysis-crop"),
+    path("analyses/<int:pk>/frames/<int:frame_id>/heatmap.jpg", views.AnalysisViewSet.as_view({"get": "heatmap"}),
+         name="analysis-heatmap"),
     *report.urlpatterns,
     *router.urls,
     re_path(r"^.*$", errors.not_found),

@@ -17,14 +17,15 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from detector import media_views, services
+from detector import link_videos, media_views, services
+from detector.fair_queue import TooManyActive
 from detector.models import Analysis, FrameResult, ModelVersion
 from detector.uploads import check_upload
 
 from . import serializers as s
 from .errors import Conflict
 from .filters import PARAMETERS, filter_analyses
-from .throttles import API_THROTTLES
+from .throttles import API_THROTTLES, QueueFull
 
 
 def _errors(*codes):
@@ -33,8 +34,28 @@ def _errors(*codes):
 
 AUTH_ERRORS = ((401, "Not authenticated, or the token is invalid or revoked."), (429, "Too many requests."))
 NOT_FOUND = ((404, "No such analysis among yours."),)
+QUEUE_FULL = (429, "Too many requests, or (code too_many_active) too many analyses of yours waiting or running.")
 # Unsafe methods with the login cookie (the site's own pages) need the CSRF token; tokens do not.
 CSRF = ((403, "A session (cookie) request without its CSRF token."),)
+# One rule for file types (detector/uploads.py): the content decides, never the name.
+FILE_TYPES = (
+    "The file type is decided by the file's content, not its name: a file is accepted when its first bytes "
+    "are those of an MP4/MOV (ISO-BMFF), WebM/MKV (EBML) or AVI (RIFF) container and a video track in it can "
+    "be opened, whatever its name or extension says (a video named `clip.png`, or with no extension, is a "
+    "video; a picture named `clip.mp4` is `unsupported_media_type`). The name is a label only; it is refused "
+    "(415) only when it ends in a program's or a web page's extension (.exe, .bat, .js, .html, .svg, ...), "
+    "because the name is offered back when the video is played. The length and the frame size are read from "
+    "the container's header: a video longer than the limit or with frames above 4096 pixels on a side is "
+    "refused (400 `video_too_long`, `video_too_large`); a video whose header does not give its length "
+    "(MediaRecorder WebM) is counted by the worker, which fails the analysis with `video_too_long` if it is. "
+    "More than 100 form fields or more than one file is a 400 (`too_many_fields`, `too_many_files`).\n\n"
+    "Instead of a file, `video_url` may give a direct http(s) link to one: the request only checks the link (a "
+    "host that resolves to a loopback, private or link-local address is a 400 `invalid` with `link_refused` in "
+    "`detail`) and queues; the worker downloads it (stage `downloading`), following redirects and checking each, "
+    "stops past the upload's size limit, then checks the file as an upload. An analysis whose link fails, is too "
+    "large (`file_too_large`), is a web page (`link_not_a_video`) or is no video we read fails with a sentence "
+    "and can be retried. Pages of video sites (YouTube, ...) are not supported."
+)
 
 
 @extend_schema_view(
@@ -67,24 +88,24 @@ class AnalysisViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
 
     @extend_schema(
         summary="Submit a video for analysis",
+        description=FILE_TYPES,
         request={"multipart/form-data": s.AnalysisCreateSerializer},
         responses={
             202: OpenApiResponse(s.AcceptedSerializer, description="Queued."),
             200: OpenApiResponse(s.AcceptedSerializer, description="Already analysed: the earlier analysis."),
-            **_errors((400, "Bad options, an empty or unreadable video."), *AUTH_ERRORS, *CSRF,
-                      (413, "The file is too large."),
-                      (415, "Not a video, or not multipart.")),
+            **_errors((400, ("Bad options, an empty or unreadable video, a video too long or too large, too "
+                             "many form fields or files.")), *AUTH_ERRORS, *CSRF,
+                      (413, "The file (or the request) is too large."),
+                      (415, "Not a video by its content, a program's or a page's name, or not multipart."), QUEUE_FULL),
         },
     )
     def create(self, request):
         form = s.AnalysisCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        options = form.validated_data
-        upload = options["video"]
-        checked = check_upload(upload)  # UploadRejected becomes a 400/413/415 in errors.py
-        frames = options.get("frames") or settings.DEEPTRACE_DEFAULT_FRAMES
-        analysis, duplicate = services.submit(request.user, upload, checked, frames,
-                                              options.get("webhook_url", ""), force=options["force"])
+        try:
+            analysis, duplicate = _submit(request.user, form.validated_data)
+        except TooManyActive as error:
+            raise QueueFull(str(error)) from None
         if duplicate:
             return Response(s.AcceptedSerializer.for_analysis(analysis, request, duplicate=True))
         return Response(s.AcceptedSerializer.for_analysis(analysis, request), status=http.HTTP_202_ACCEPTED)
@@ -95,13 +116,17 @@ class AnalysisViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
     @extend_schema(summary="Run a failed analysis again", request=None,
                    responses={202: s.AcceptedSerializer,
                               **_errors(*AUTH_ERRORS, *CSRF, *NOT_FOUND,
-                                        (409, "Only a failed analysis can be retried."))})
+                                        (409, "Only a failed analysis can be retried."), QUEUE_FULL)})
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
         analysis = self.get_object()
-        with transaction.atomic():
-            if not services.retry(analysis):
-                raise Conflict("Only a failed analysis can be retried.", code="not_retryable")
+        try:
+            with transaction.atomic():
+                retried = services.retry(analysis)
+        except TooManyActive as error:
+            raise QueueFull(str(error)) from None
+        if not retried:
+            raise Conflict("Only a failed analysis can be retried.", code="not_retryable")
         return Response(s.AcceptedSerializer.for_analysis(analysis, request), status=http.HTTP_202_ACCEPTED)
 
     @extend_schema(summary="A light status document to poll",
@@ -119,6 +144,23 @@ class AnalysisViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
                                   pk=frame_id)
         return media_views.file_response(frame.crop, "image/jpeg")
 
+    @extend_schema(summary="Where the model looked in a face crop: its heatmap (JPEG)",
+                   description="Only frames whose `heatmap_url` is not null have one.",
+                   responses={(200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY), **_errors(*AUTH_ERRORS, *NOT_FOUND)})
+    def heatmap(self, request, pk=None, frame_id=None):  # routed in urls.py, like `crop`
+        frames = FrameResult.objects.filter(analysis__video__owner=request.user, analysis_id=pk).exclude(heatmap="")
+        return media_views.file_response(get_object_or_404(frames, pk=frame_id).heatmap, "image/jpeg")
+
+
+def _submit(user, options):
+    """A file is checked and stored now; a link is stored and downloaded by the worker."""
+    frames = options.get("frames") or settings.DEEPTRACE_DEFAULT_FRAMES
+    webhook_url, force = options.get("webhook_url", ""), options["force"]
+    if options.get("video_url"):
+        return link_videos.submit_link(user, options["video_url"], frames, webhook_url, force=force)
+    checked = check_upload(options["video"])  # UploadRejected becomes a 400/413/415 in errors.py
+    return services.submit(user, options["video"], checked, frames, webhook_url, force=force)
+
 
 class ActiveModelView(APIView):
     """Public: which model answers (the browser extension shows it before the user logs in)."""
@@ -127,7 +169,10 @@ class ActiveModelView(APIView):
     throttle_classes = API_THROTTLES
 
     @extend_schema(summary="The model that analyses new uploads",
-                   responses={200: s.ModelVersionSerializer, **_errors((404, "No model is active yet."), AUTH_ERRORS[1])})
+                   responses={200: s.ModelVersionSerializer,
+                              **_errors((401, ("A token was sent and it is invalid or revoked (the route is "
+                                               "public: send none).")),
+                                        (404, "No model is active yet."), AUTH_ERRORS[1])})
     def get(self, request):
         model_version = ModelVersion.objects.active()
         if model_version is None:

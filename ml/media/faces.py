@@ -69,6 +69,9 @@ class FaceSettings:
 class Detection:
     box: Box
     probability: float
+    # MTCNN's five points (left eye, right eye, nose, mouth corners) as ((x, y), ...) in full-resolution
+    # pixels; kept in the training cache for self-blending's face masks (ml/training/self_blend.py).
+    landmarks: tuple | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -81,6 +84,7 @@ class Face:
     box: Box
     probability: float
     crop: np.ndarray = field(repr=False)
+    landmarks: tuple | None = field(default=None, repr=False)  # as Detection.landmarks
 
 
 @dataclass
@@ -179,8 +183,8 @@ class FaceDetector:
         return found
 
     def _run_stages(self, frames: Sequence[np.ndarray], scale: float, first_level: int) -> list[list[Detection]]:
-        boxes, probs = self.stages.detect(self._mtcnn_input(frames, scale), first_level)
-        return [self._keep(b, p, scale) for b, p in zip(boxes, probs)]
+        boxes, probs, points = self.stages.detect_with_landmarks(self._mtcnn_input(frames, scale), first_level)
+        return [self._keep(b, p, scale, lm) for b, p, lm in zip(boxes, probs, points)]
 
     def _mtcnn_input(self, frames: Sequence[np.ndarray], scale: float):
         if not self.downscale_on_device:
@@ -190,15 +194,16 @@ class FaceDetector:
     def crop_faces(self, image: np.ndarray, detections: Sequence[Detection]) -> list[np.ndarray]:
         return [crop_square(image, d.box, self.margin, self.crop_size) for d in detections]
 
-    def _keep(self, boxes, probs, scale: float) -> list[Detection]:
+    def _keep(self, boxes, probs, scale: float, points=None) -> list[Detection]:
         if boxes is None:
             return []
         kept = []
-        for box, prob in zip(boxes, probs):
+        for k, (box, prob) in enumerate(zip(boxes, probs)):
             full = tuple(float(v) / scale for v in box)
             side = min(full[2] - full[0], full[3] - full[1])
             if prob is not None and prob >= self.min_probability and side >= self.min_face_size:
-                kept.append(Detection(full, float(prob)))
+                landmarks = None if points is None else tuple(tuple(float(v) / scale for v in p) for p in points[k])
+                kept.append(Detection(full, float(prob), landmarks))
         return kept
 
 
@@ -206,15 +211,21 @@ def crop_square(image: np.ndarray, box: Box, margin: float = MARGIN, size: int =
     """A square crop around `box` enlarged by `margin` of its size, shifted (never squashed) to stay
     inside the image, resized to size x size."""
     h, w = image.shape[:2]
-    x1, y1, x2, y2 = box
-    side = min(max(x2 - x1, y2 - y1) * (1 + margin), w, h)
-    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-    left = int(round(min(max(cx - side / 2, 0), w - side)))
-    top = int(round(min(max(cy - side / 2, 0), h - side)))
-    side = max(int(round(side)), 1)
+    left, top, side = square_region(box, margin, w, h)
     crop = image[top : top + side, left : left + side]
     interp = cv2.INTER_AREA if side > size else cv2.INTER_LINEAR
     return np.ascontiguousarray(cv2.resize(crop, (size, size), interpolation=interp))
+
+
+def square_region(box: Box, margin: float, width: int, height: int) -> tuple[int, int, int]:
+    """(left, top, side) of the square `crop_square` cuts from a width x height frame, in its pixels
+    (training maps a face's box and landmarks into its crop with it)."""
+    x1, y1, x2, y2 = box
+    side = min(max(x2 - x1, y2 - y1) * (1 + margin), width, height)
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+    left = int(round(min(max(cx - side / 2, 0), width - side)))
+    top = int(round(min(max(cy - side / 2, 0), height - side)))
+    return left, top, max(int(round(side)), 1)
 
 
 def build_tracks(faces: Sequence[Face], frame_size: tuple[int, int], max_distance: float = 0.15) -> list[Track]:

@@ -72,6 +72,13 @@ class MtcnnStages:
         """`images`: (N, H, W, 3) uint8 or float RGB, as a numpy array or a tensor. `first_level` > 0
         leaves out the pyramid's finest levels, and with them the smallest faces (level k's smallest
         face is min_face_size / factor**k detection pixels: 20, then 28.2)."""
+        boxes, probs, _ = self.detect_with_landmarks(images, first_level)
+        return boxes, probs
+
+    @torch.inference_mode()
+    def detect_with_landmarks(self, images, first_level: int = 0) -> tuple[list, list, list]:
+        """`detect`'s boxes and probabilities, and each face's five landmarks (5, 2): left eye, right
+        eye, nose, left and right mouth corner, in the images' pixels (facenet's `points`)."""
         table = summed_area_table(images, self.device)
         boxes, image_inds = self._propose(table, first_level)
         if len(boxes):
@@ -130,14 +137,15 @@ class MtcnnStages:
         crops, boxes, image_inds = _crops(table, boxes, image_inds, 48)
         if not len(crops):
             return boxes[:, :5], image_inds
-        reg, _landmarks, probs = _chunked(self.onet, crops, self.chunks.onet)
+        reg, landmarks, probs = _chunked(self.onet, crops, self.chunks.onet)
         score = probs[:, 1]
         keep = score > self.thresholds[2]
         boxes = torch.cat((boxes[keep, :4], score[keep].unsqueeze(1)), dim=1)
         image_inds = image_inds[keep]
+        points = _points(boxes, landmarks[keep])  # from the box before regression, as facenet does
         boxes = bbreg(boxes, reg[keep])
         pick = batched_nms_numpy(boxes[:, :4], boxes[:, 4], image_inds, 0.7, "Min")
-        return boxes[pick], image_inds[pick]
+        return torch.cat((boxes[pick][:, :5], points[pick]), dim=1), image_inds[pick]
 
 
 def _chunked(net, x: torch.Tensor, size: int) -> tuple[torch.Tensor, ...]:
@@ -239,16 +247,30 @@ def _bins(start: torch.Tensor, end: torch.Tensor, size: int):
     return start[:, None] + (i * n) // size, start[:, None] - ((-(i + 1) * n) // size)
 
 
-def _per_image(boxes: np.ndarray, image_inds: np.ndarray, n: int) -> tuple[list, list]:
-    out_boxes, out_probs = [], []
+def _points(boxes: torch.Tensor, landmarks: torch.Tensor) -> torch.Tensor:
+    """O-net's landmarks (N, 10: five x then five y, relative to the box) as image pixels (N, 10:
+    x0, y0, x1, y1, ...), facenet's formula."""
+    w = (boxes[:, 2] - boxes[:, 0] + 1).unsqueeze(1)
+    h = (boxes[:, 3] - boxes[:, 1] + 1).unsqueeze(1)
+    xs = w * landmarks[:, :5] + boxes[:, :1] - 1
+    ys = h * landmarks[:, 5:10] + boxes[:, 1:2] - 1
+    return torch.stack((xs, ys), dim=2).flatten(1)
+
+
+def _per_image(boxes: np.ndarray, image_inds: np.ndarray, n: int) -> tuple[list, list, list]:
+    """Per image: boxes (None without a face), probabilities ([None]) and landmarks ((k, 5, 2), or
+    None where the stages stopped before O-net)."""
+    out_boxes, out_probs, out_points = [], [], []
     for i in range(n):
         mine = boxes[image_inds == i]
         if not len(mine):
             out_boxes.append(None)
             out_probs.append([None])
+            out_points.append(None)
             continue
         # MTCNN(select_largest=True), facenet's default, lists the largest face first.
         order = np.argsort((mine[:, 2] - mine[:, 0]) * (mine[:, 3] - mine[:, 1]))[::-1]
         out_boxes.append(mine[order, :4])
         out_probs.append(mine[order, 4])
-    return out_boxes, out_probs
+        out_points.append(mine[order, 5:15].reshape(-1, 5, 2) if mine.shape[1] >= 15 else None)
+    return out_boxes, out_probs, out_points

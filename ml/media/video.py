@@ -7,7 +7,14 @@ the colour conversion; only wanted frames are `retrieve()`d.
 
 Headerless WebM (what a browser's MediaRecorder writes) reports no duration and a garbage frame count.
 `probe` then counts frames with one `grab()` pass and fills `frame_count` and `duration_s` from that
-count, so a readable file's VideoInfo is always complete.
+count. The pass is bounded: it stops with VideoTooLong as soon as the count passes what `max_duration_s`
+allows (at MAX_FPS) or a frame's time passes `max_duration_s`, and a caller that must answer quickly
+(the upload check in a web request) gives it a `budget` of frames and seconds: when the budget runs out
+first, `frame_count` and `duration_s` are None (unknown) and the worker, which probes without a budget,
+counts and refuses there. Nothing in a request decodes a whole stream.
+
+A frame is decoded into memory as width x height pixels; `check_resolution` refuses a video whose
+frames are larger than a maximum side, from the header's size alone.
 
 OpenCV applies the container's rotation metadata by default (CAP_PROP_ORIENTATION_AUTO), so frames
 come out upright and `width`/`height` are the upright size; `rotation` is kept for display only.
@@ -19,13 +26,21 @@ import math
 import os
 import re
 import struct
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from ml.errors import NoVideoStream, TruncatedVideo, UnreadableVideo, VideoTooLong
+from ml.errors import (
+    NoVideoStream,
+    TruncatedVideo,
+    UnreadableVideo,
+    VideoTooLarge,
+    VideoTooLong,
+)
 from ml.media import sparse_decode
 from ml.results import VideoInfo
 
@@ -38,14 +53,32 @@ _MAX_SANE_FRAMES = 240 * 86_400
 Frame = tuple[int, float, np.ndarray]  # (frame index, timestamp in seconds, RGB HxWx3 uint8)
 
 
-def probe(path: str | os.PathLike) -> VideoInfo:
-    """Describe the video at `path`; raise a VideoError subclass when it cannot be analysed."""
+# No real video has more frames a second than this: a count above max_duration_s * MAX_FPS is refused.
+MAX_FPS = 240
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much a bounded probe may spend counting frames: at most `frames` grabs and `seconds` of wall
+    time. Past either, the count is left unknown (None) instead of finished."""
+
+    frames: int
+    seconds: float
+
+
+def probe(path: str | os.PathLike, *, max_duration_s: float | None = None, budget: Budget | None = None) -> VideoInfo:
+    """Describe the video at `path`; raise a VideoError subclass when it cannot be analysed.
+
+    Without a frame count in the header, frames are counted by a grab() pass, bounded by
+    `max_duration_s` (too long: VideoTooLong) and by `budget` (unknown length: None). The header's
+    values are not checked against `max_duration_s` here: `check_duration` does that.
+    """
     cap = _open(path)
     try:
         fps = _fps(cap)
         frame_count = _header_frame_count(cap)
         if frame_count is None:
-            frame_count, duration = _count_frames(cap, fps)
+            frame_count, duration = _count_frames(cap, fps, max_duration_s, budget)
         else:
             duration = frame_count / fps
         if frame_count == 0:
@@ -69,6 +102,15 @@ def check_duration(info: VideoInfo, max_s: float | None) -> None:
         raise VideoTooLong(
             f"The video lasts {info.duration_s:.0f} seconds; videos up to {max_s:.0f} seconds "
             "can be analysed."
+        )
+
+
+def check_resolution(info: VideoInfo, max_side: int | None) -> None:
+    """Refuse frames larger than `max_side` pixels on either side (from the header: nothing decoded)."""
+    if max_side is not None and max(info.width, info.height) > max_side:
+        raise VideoTooLarge(
+            f"The video's frames are {info.width}x{info.height} pixels; videos up to {max_side} pixels "
+            f"on their longer side can be analysed. Please upload a smaller copy (4K or less)."
         )
 
 
@@ -211,12 +253,30 @@ def _header_frame_count(cap: cv2.VideoCapture) -> int | None:
     return int(count)
 
 
-def _count_frames(cap: cv2.VideoCapture, fps: float) -> tuple[int, float]:
-    """Count frames with a grab() pass; duration from the last frame's timestamp when it has one."""
+def _count_frames(cap: cv2.VideoCapture, fps: float, max_duration_s: float | None = None,
+                  budget: Budget | None = None) -> tuple[int | None, float | None]:
+    """Count frames with a grab() pass; duration from the last frame's timestamp when it has one.
+
+    Stops early: VideoTooLong once the count or a timestamp passes `max_duration_s`; (None, None) once
+    `budget` is spent with frames still coming (the length is then unknown, not wrong)."""
+    max_frames = int(max_duration_s * MAX_FPS) if max_duration_s is not None else None
+    deadline = time.monotonic() + budget.seconds if budget is not None else None
     count, last_ms = 0, 0.0
     while cap.grab():
         count += 1
         last_ms = cap.get(cv2.CAP_PROP_POS_MSEC)
+        if max_frames is not None and count > max_frames:
+            raise VideoTooLong(
+                f"The video has more than {max_frames} frames, more than {max_duration_s:.0f} seconds hold "
+                f"even at {MAX_FPS} frames a second; videos up to {max_duration_s:.0f} seconds can be analysed."
+            )
+        if max_duration_s is not None and math.isfinite(last_ms) and last_ms / 1000 > max_duration_s:
+            raise VideoTooLong(
+                f"The video lasts more than {max_duration_s:.0f} seconds; videos up to {max_duration_s:.0f} "
+                "seconds can be analysed."
+            )
+        if budget is not None and (count > budget.frames or time.monotonic() > deadline):
+            return None, None
     by_count = count / fps
     by_time = last_ms / 1000 + 1 / fps if last_ms > 0 else 0.0
     return count, by_time if by_time > 0 else by_count

@@ -77,6 +77,15 @@ def build(name: str, classifier: bool = False) -> nn.Module:
     return net
 
 
+def feature_map(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The last feature map (N, C, h, w) of a backbone built by `build`: what its forward pools into
+    features (their mean over h and w). Explanations (ml/serving/heatmaps.py) read it."""
+    if hasattr(net, "forward_features"):  # timm EfficientNet-Lite: blocks, then conv_head + bn2
+        return net.forward_features(x)
+    x = net.maxpool(net.relu(net.bn1(net.conv1(x))))
+    return net.layer4(net.layer3(net.layer2(net.layer1(x))))
+
+
 # --- ImageNet weights --------------------------------------------------------------------------------
 
 

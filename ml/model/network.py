@@ -38,6 +38,7 @@ class ModelConfig:
 class DetectorOutput(NamedTuple):
     logits: torch.Tensor  # (B, num_classes) for the whole sequence
     step_logits: torch.Tensor  # (B, T, num_classes), the head applied at each step
+    steps: torch.Tensor | None = None  # (B, T, lstm_hidden), the LSTM's output the head read at each step
 
 
 class DeepfakeDetector(nn.Module):
@@ -65,7 +66,7 @@ class DeepfakeDetector(nn.Module):
     def classify_features(self, feats: torch.Tensor) -> DetectorOutput:
         """(B, T, feature_dim) features -> sequence and per-step logits."""
         steps, _ = self.lstm(feats.float())
-        return DetectorOutput(self._head(steps.mean(dim=1)), self._head(steps))
+        return DetectorOutput(self._head(steps.mean(dim=1)), self._head(steps), steps)
 
     def forward(self, x: torch.Tensor) -> DetectorOutput:
         return self.classify_features(self.encode_frames(x))

@@ -5,7 +5,8 @@ Two steps, each one function, shared with training and evaluation so they see wh
   into tracks and keep the tracks that count. The face-crop cache (ml/training/face_cache.py) stores its output.
 - `score_tracks` (ml/serving/scoring.py): each track through the detector in sequences of the checkpoint's
   length, a video's tracks batched together.
-The most suspicious track decides the verdict (ml/decision.py).
+The most suspicious track decides the verdict (ml/decision.py). Then, when the options ask for them, each
+track's most suspicious crops get a heatmap of where the model looked (ml/serving/heatmaps.py).
 
 Frames stream from a decoding thread (ml/media/prefetch.py), already downscaled for MTCNN, a few frames
 ahead of detection, so decoding and detection overlap; each batch goes through MTCNN and is reduced to
@@ -33,10 +34,11 @@ from ml.decision import settle_rule, verdict_for
 from ml.media.faces import Face, FaceDetector, FaceSettings, Track, build_tracks
 from ml.media.jpeg import encode_jpeg
 from ml.media.prefetch import prefetched
-from ml.media.video import check_duration, probe, sample_frames
+from ml.media.video import check_duration, check_resolution, probe, sample_frames
 from ml.model.checkpoint import Detector
 from ml.model.presets import face_settings_of
 from ml.results import AnalysisResult, AnalyzeOptions, FrameScore, TrackScore, VideoInfo
+from ml.serving import allocator, heatmaps
 from ml.serving.acceleration import available_cores
 from ml.serving.scoring import (
     Classify,
@@ -102,7 +104,7 @@ def prepare(path, detector: Detector, options: AnalyzeOptions, progress: Progres
     face_detector = face_detector or cached_face_detector(detector.device, settings)
     found = find_face_tracks(path, options.frames, options.sampling, face_detector, report, timings,
                              max_duration_s=options.max_duration_s, detect_max_side=options.detect_max_side,
-                             decode_threads=options.decode_threads)
+                             decode_threads=options.decode_threads, max_side=options.max_side)
     with _timed(timings, "scoring"):
         encoded = encode_tracks(found.tracks, detector, report, encode)
     timings["total"] = time.perf_counter() - started
@@ -121,8 +123,21 @@ def finish(prepared: list[Prepared], detector: Detector, options: AnalyzeOptions
     results = []
     for p, s in zip(prepared, scored):
         timings = {**p.timings, "scoring": p.timings["scoring"] + elapsed, "total": p.timings["total"] + elapsed}
-        results.append(result_of(p.found, s, detector, options, timings))
+        maps = _heatmaps(s, p.encoded, detector, options.heatmaps_top_k, timings)
+        results.append(result_of(p.found, s, detector, options, timings, maps))
     return results
+
+
+def _heatmaps(scored: list[ScoredTrack], encoded: list[EncodedTrack], detector: Detector, top_k: int,
+              timings: dict) -> dict:
+    """One video's heatmaps after its scores (ml/serving/heatmaps.py), timed as "heatmaps"."""
+    if top_k <= 0:
+        return {}
+    started = time.perf_counter()
+    maps = heatmaps.heatmap_jpegs(scored, encoded, detector, top_k)
+    timings["heatmaps"] = time.perf_counter() - started
+    timings["total"] += timings["heatmaps"]
+    return maps
 
 
 def cached_face_detector(device: str, settings: FaceSettings | None = None) -> FaceDetector:
@@ -140,18 +155,28 @@ def cached_face_detector(device: str, settings: FaceSettings | None = None) -> F
 
 def find_face_tracks(path, frames: int, sampling: str, face_detector: FaceDetector, progress: Progress | None = None,
                      timings: dict | None = None, *, max_duration_s: float | None = None,
-                     detect_max_side: int | None = None, decode_threads: int = 0) -> FaceTracks:
-    """Probe, sample `frames` frames, detect and crop faces, and keep the face tracks that count."""
+                     detect_max_side: int | None = None, decode_threads: int = 0,
+                     max_side: int | None = None) -> FaceTracks:
+    """Probe, sample `frames` frames, detect and crop faces, and keep the face tracks that count.
+
+    A video longer than `max_duration_s` (counted, boundedly, when its header does not say) or with
+    frames larger than `max_side` is refused before a frame is decoded. After a video of outsized frames
+    the memory its decoding took is handed back to the kernel (ml/serving/allocator.py)."""
     report = progress or (lambda stage, fraction: None)
     timings = {} if timings is None else timings
     with _timed(timings, "probing"):
         report("probing", 0.0)
-        info = probe(path)
+        info = probe(path, max_duration_s=max_duration_s)
         check_duration(info, max_duration_s)
+        check_resolution(info, max_side)
         report("probing", 1.0)
-    # closing(): the decoder is released as soon as detection stops, an error included.
-    with closing(sample_frames(path, frames, sampling, info, threads=decode_threads)) as decoded:
-        faces, sampled = _detect_faces(decoded, frames, face_detector, detect_max_side, report, timings)
+    try:
+        # closing(): the decoder is released as soon as detection stops, an error included.
+        with closing(sample_frames(path, frames, sampling, info, threads=decode_threads)) as decoded:
+            faces, sampled = _detect_faces(decoded, frames, face_detector, detect_max_side, report, timings)
+    finally:
+        if allocator.is_outsized(info.width, info.height):
+            allocator.give_back()
     tracks = build_tracks(faces, (info.width, info.height))
     return FaceTracks(info, sampled, len(faces), _tracks_that_count(tracks, sampled))
 
@@ -181,7 +206,7 @@ def _detect_faces(decoded: Iterator, frames: int, face_detector, max_side, repor
                 detections = face_detector.detect_prepared([f.prepared for f in batch], batch[0].scale)
                 for pos, (frame, dets) in enumerate(zip(batch, detections), start=sampled):
                     crops = face_detector.crop_faces(frame.rgb, dets)
-                    faces.extend(Face(pos, frame.index, frame.timestamp_s, d.box, d.probability, c)
+                    faces.extend(Face(pos, frame.index, frame.timestamp_s, d.box, d.probability, c, d.landmarks)
                                  for d, c in zip(dets, crops))
             sampled += len(batch)
             report("detecting", min(1.0, sampled / max(frames, 1)))
@@ -242,8 +267,10 @@ def _tracks_that_count(tracks: list[Track], sampled: int) -> list[Track]:
 
 
 def result_of(found: FaceTracks, scored: list[ScoredTrack], detector: Detector, options: AnalyzeOptions,
-              timings: dict) -> AnalysisResult:
-    """The verdict and the evidence: the most suspicious track decides, each face with its score."""
+              timings: dict, maps: dict | None = None) -> AnalysisResult:
+    """The verdict and the evidence: the most suspicious track decides, each face with its score (and its
+    heatmap where `maps`, keyed by (track position, face position), has one)."""
+    maps = maps or {}
     threshold, band = settle_rule(options, detector)
     p_fake = max((s.fake_probability for s in scored), default=None)
     verdict, confidence = verdict_for(p_fake, threshold, band)
@@ -257,14 +284,16 @@ def result_of(found: FaceTracks, scored: list[ScoredTrack], detector: Detector, 
         faces_found=found.faces_found,
         video=found.video,
         tracks=[TrackScore(s.track.id, s.fake_probability, len(s.track.faces)) for s in scored],
-        frames=[_frame_score(s.track.id, f, p) for s in scored for f, p in zip(s.track.faces, s.step_probabilities)],
+        frames=[_frame_score(s.track.id, f, p, maps.get((t, i))) for t, s in enumerate(scored)
+                for i, (f, p) in enumerate(zip(s.track.faces, s.step_probabilities))],
         timings=timings,
     )
 
 
-def _frame_score(track_id: int, face: Face, p_fake: float) -> FrameScore:
+def _frame_score(track_id: int, face: Face, p_fake: float, heatmap: bytes | None = None) -> FrameScore:
     box = tuple(int(round(v)) for v in face.box)
-    return FrameScore(track_id, face.frame_index, face.timestamp_s, box, p_fake, encode_jpeg(face.crop, JPEG_QUALITY))
+    return FrameScore(track_id, face.frame_index, face.timestamp_s, box, p_fake, encode_jpeg(face.crop, JPEG_QUALITY),
+                      heatmap)
 
 
 @contextmanager

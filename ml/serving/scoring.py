@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from ml.media.faces import Track
+from ml.model.calibration import calibrate
 from ml.model.checkpoint import Detector
 from ml.model.presets import preset_from_preprocessing
 from ml.results import FAKE
@@ -38,6 +39,7 @@ CLASSIFY_BATCH = 64  # sequences per LSTM call
 class EncodedTrack:
     track: Track
     features: torch.Tensor  # (faces, feature_dim), in time order
+    flipped: torch.Tensor | None = None  # the mirrored crops' features, for a checkpoint that asks (tta_flip)
 
 
 @dataclass
@@ -45,6 +47,9 @@ class ScoredTrack:
     track: Track
     fake_probability: float  # the sequence's, averaged over its sequences
     step_probabilities: list[float] = field(default_factory=list)  # one per face, in time order
+    # (faces, lstm_hidden): the LSTM's output at each face's step, in time order; kept so a heatmap
+    # (ml/serving/heatmaps.py) can rebuild the LSTM's state before any step without running it again.
+    step_outputs: torch.Tensor | None = field(default=None, repr=False)
 
 
 def score_tracks(tracks: list[Track], detector: Detector, progress: Progress | None = None,
@@ -62,8 +67,10 @@ def encode_tracks(tracks: list[Track], detector: Detector, progress: Progress | 
     encode = encode or (lambda x: encode_crops(detector, x))
     preset = preset_from_preprocessing(detector.preprocessing)
     encoded = []
+    flip = bool(detector.preprocessing.get("tta_flip"))
     for k, track in enumerate(tracks):
-        encoded.append(EncodedTrack(track, encode(preset([f.crop for f in track.faces]))))
+        x = preset([f.crop for f in track.faces])
+        encoded.append(EncodedTrack(track, encode(x), encode(x.flip(-1)) if flip else None))
         report("scoring", (k + 1) / len(tracks))
     return encoded
 
@@ -91,18 +98,39 @@ def classify_tracks(videos: list[list[EncodedTrack]], detector: Detector) -> lis
                  for steps in _sequences(len(encoded.track.faces), length)]
     sequence_p: dict[_Sequence, float] = {}
     step_p: dict[_Sequence, list[float]] = {}
+    step_out: dict[_Sequence, torch.Tensor] = {}
     for batch in _same_length_batches(sequences):
-        x = torch.stack([videos[s.video][s.track].features[list(s.steps)] for s in batch])
-        out = detector.model.classify_features(x)
+        out = _classify(videos, batch, detector)
         whole = torch.softmax(out.logits.float(), -1)[:, FAKE].tolist()
         steps = torch.softmax(out.step_logits.float(), -1)[:, :, FAKE].tolist()
-        for s, p, ps in zip(batch, whole, steps):
-            sequence_p[s], step_p[s] = p, ps
+        for s, p, ps, hs in zip(batch, whole, steps, out.steps):
+            sequence_p[s], step_p[s], step_out[s] = p, ps, hs
     of_track: dict[tuple[int, int], list[_Sequence]] = {}
     for s in sequences:
         of_track.setdefault((s.video, s.track), []).append(s)
-    return [[_scored(encoded, of_track[v, t], sequence_p, step_p) for t, encoded in enumerate(tracks)]
-            for v, tracks in enumerate(videos)]
+    return [[_calibrated(_scored(encoded, of_track[v, t], sequence_p, step_p, step_out), detector)
+             for t, encoded in enumerate(tracks)] for v, tracks in enumerate(videos)]
+
+
+def _classify(videos: list[list[EncodedTrack]], batch: list[_Sequence], detector: Detector):
+    """The LSTM's output for a batch of sequences; with test-time flip, the logits averaged with the
+    mirrored crops' (the steps' outputs, which heatmaps read, stay the unmirrored ones)."""
+    x = torch.stack([videos[s.video][s.track].features[list(s.steps)] for s in batch])
+    out = detector.model.classify_features(x)
+    if videos[batch[0].video][batch[0].track].flipped is None:
+        return out
+    mirrored = detector.model.classify_features(
+        torch.stack([videos[s.video][s.track].flipped[list(s.steps)] for s in batch]))
+    return out._replace(logits=(out.logits + mirrored.logits) / 2, step_logits=(out.step_logits + mirrored.step_logits) / 2)
+
+
+def _calibrated(scored: ScoredTrack, detector: Detector) -> ScoredTrack:
+    """The track's probabilities through the checkpoint's calibration; as they were without one."""
+    calibration = getattr(detector, "calibration", None)
+    if calibration:
+        scored.fake_probability = calibrate(scored.fake_probability, calibration)
+        scored.step_probabilities = [float(p) for p in calibrate(np.array(scored.step_probabilities), calibration)]
+    return scored
 
 
 def _sequences(n: int, length: int) -> list[tuple[int, ...]]:
@@ -119,9 +147,13 @@ def _same_length_batches(sequences: list[_Sequence]) -> list[list[_Sequence]]:
             for i in range(0, len(group), CLASSIFY_BATCH)]
 
 
-def _scored(encoded: EncodedTrack, sequences: list[_Sequence], sequence_p: dict, step_p: dict) -> ScoredTrack:
+def _scored(encoded: EncodedTrack, sequences: list[_Sequence], sequence_p: dict, step_p: dict,
+            step_out: dict) -> ScoredTrack:
     steps = [0.0] * len(encoded.track.faces)
+    outputs = torch.empty((len(steps), step_out[sequences[0]].shape[-1]), dtype=step_out[sequences[0]].dtype,
+                          device=step_out[sequences[0]].device)
     for s in sequences:
+        outputs[list(s.steps)] = step_out[s]
         for i, p in zip(s.steps, step_p[s]):
             steps[i] = p
-    return ScoredTrack(encoded.track, float(np.mean([sequence_p[s] for s in sequences])), steps)
+    return ScoredTrack(encoded.track, float(np.mean([sequence_p[s] for s in sequences])), steps, outputs)

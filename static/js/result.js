@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   var POLL_MS = 1000;
-  var STAGES = { starting: "Starting", probing: "Reading the video", sampling: "Sampling frames",
+  var STAGES = { starting: "Starting", provenance: "Reading its provenance", probing: "Reading the video", sampling: "Sampling frames",
     detecting: "Finding faces", scoring: "Scoring faces" };
 
   function root() { return document.getElementById("analysis"); }

@@ -23,12 +23,27 @@
     errorBox.hidden = !message;
   }
 
+  var EMPTY_TEXT = "Drop a video here, or click to choose one";
+
+  // A refused file must not look accepted: the zone turns red, says which file was refused, and is
+  // emptied so that picking (even the same file again) starts over. The reason stays in the banner.
+  function refuse(name, message) {
+    input.value = "";
+    zone.classList.remove("chosen");
+    zone.classList.add("refused");
+    zone.querySelector(".dropzone-icon").textContent = "✕";
+    zoneText.textContent = (name ? name + " was refused. " : "That file was refused. ") + "Drop another video here, or click to choose one";
+    showError(message);
+  }
+
   function fileChosen() {
     var file = input.files[0];
+    zone.classList.remove("refused");
     zone.classList.toggle("chosen", !!file);
-    zoneText.textContent = file ? file.name + " (" + (file.size / 1048576).toFixed(1) + " MB)" : "Drop a video here, or click to choose one";
+    zone.querySelector(".dropzone-icon").textContent = "⬆";
+    zoneText.textContent = file ? file.name + " (" + (file.size / 1048576).toFixed(1) + " MB)" : EMPTY_TEXT;
     showError("");
-    if (file && file.size > maxBytes) showError("The file is larger than the " + form.dataset.maxMb + " MB limit.");
+    if (file && file.size > maxBytes) refuse(file.name, "The file is larger than the " + form.dataset.maxMb + " MB limit.");
   }
 
   input.addEventListener("change", fileChosen);
@@ -54,7 +69,7 @@
     label.textContent = text;
   }
 
-  function finish(xhr) {
+  function finish(xhr, sentName) {
     var body = {};
     try { body = JSON.parse(xhr.responseText); } catch (ignored) { /* not JSON: a proxy error page */ }
     if (xhr.status >= 200 && xhr.status < 300 && body.url) {
@@ -65,17 +80,20 @@
     progress.hidden = true;
     button.disabled = false;
     if (xhr.status === 413 && !body.message) body.message = "The file is larger than the " + form.dataset.maxMb + " MB limit.";
-    showError(body.message || "The upload failed (HTTP " + xhr.status + "). Please try again.");
+    var message = body.message || "The upload failed (HTTP " + xhr.status + "). Please try again.";
+    // Only a refusal of the file itself empties the zone; a limit or a bad link leaves the choice as it is.
+    if (sentName && (xhr.status === 413 || (body.errors && body.errors.video))) refuse(sentName, message);
+    else showError(message);
   }
 
   form.addEventListener("submit", function (event) {
     var file = input.files[0];
-    if (file && file.size > maxBytes) { event.preventDefault(); return; }
     event.preventDefault();
+    if (file && file.size > maxBytes) { refuse(file.name, "The file is larger than the " + form.dataset.maxMb + " MB limit."); return; }
     showError("");
     button.disabled = true;
     progress.hidden = false;
-    setProgress(0, "Uploading… 0%");
+    setProgress(0, file ? "Uploading… 0%" : "Sending the link…");
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.action || window.location.href);
     xhr.setRequestHeader("Accept", "application/json");
@@ -84,7 +102,7 @@
       var percent = Math.round((e.loaded / e.total) * 100);
       setProgress(percent, percent < 100 ? "Uploading… " + percent + "%" : "Checking the video…");
     });
-    xhr.addEventListener("load", function () { finish(xhr); });
+    xhr.addEventListener("load", function () { finish(xhr, file && file.name); });
     xhr.addEventListener("error", function () {
       progress.hidden = true;
       button.disabled = false;

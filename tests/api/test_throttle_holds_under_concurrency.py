@@ -1,5 +1,6 @@
-"""The API rate limit holds when requests arrive at once: one atomic counter per window, not a
-read-modify-write list that concurrent requests all read before any writes."""
+"""The API rate limit holds when requests arrive at once: one atomic check-and-record per request (a
+Lua script on Redis), not a read-modify-write list that concurrent requests all read before any
+writes."""
 
 from concurrent.futures import ThreadPoolExecutor
 
@@ -7,7 +8,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from deepfake_site.ratelimit import hit
+from deepfake_site.ratelimit import Rule, allow
 from tests.private_redis import PrivateRedis
 
 pytestmark = pytest.mark.django_db
@@ -20,13 +21,14 @@ def test_concurrent_requests_past_the_rate_are_refused(settings):
     assert codes.count(429) == 35 and len(codes) == 40
 
 
-def test_the_counter_is_atomic_on_redis(settings):
+def test_the_sliding_log_is_atomic_on_redis(settings):
     redis = PrivateRedis().start()
     try:
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis.url}}
         with ThreadPoolExecutor(16) as pool:
-            counts = sorted(pool.map(lambda _: hit("throttle:drill:1", 60), range(200)))
-        assert counts == list(range(1, 201))
+            decisions = list(pool.map(lambda _: allow(Rule("throttle:drill:1", 50, 60)), range(200)))
+        assert sum(d.allowed for d in decisions) == 50
+        assert all(0 < d.wait_s <= 60 for d in decisions if not d.allowed)
         cache.close()
     finally:
         redis.stop()

@@ -56,7 +56,33 @@ def test_web_runs_gunicorn_and_shares_the_media_volume_with_the_worker():
 
 def test_web_health_check_hits_a_real_route(client, db):
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert "/readyz" in " ".join(load()["services"]["web"]["healthcheck"]["test"])
+    assert "http://127.0.0.1:8000/healthz" in " ".join(load()["services"]["web"]["healthcheck"]["test"])
+
+
+def test_readiness_is_checked_through_nginx_so_a_full_proxy_shows(client, db, settings):
+    nginx = " ".join(load()["services"]["nginx"]["healthcheck"]["test"])
+    assert "http://127.0.0.1/readyz" in nginx  # nginx's own port: the request goes through it to gunicorn
+    # Under an allowed host name: Django answers 400 to Host 127.0.0.1 in production.
+    assert 'Host: $${DJANGO_ALLOWED_HOSTS%%,*}' in nginx
+    assert load()["services"]["nginx"]["environment"]["DJANGO_ALLOWED_HOSTS"] == "${DJANGO_ALLOWED_HOSTS:-localhost}"
+    assert "os.environ['DJANGO_ALLOWED_HOSTS']" in " ".join(load()["services"]["web"]["healthcheck"]["test"])
+    settings.ALLOWED_HOSTS = ["localhost"]
+    assert client.get("/readyz", HTTP_HOST="localhost").status_code in (200, 503)  # an answer, not a 400
+
+
+def test_nginx_is_sized_and_guarded_against_slow_clients():
+    conf = (COMPOSE.parent / "deploy" / "nginx.conf").read_text()
+    connections = int(conf.split("worker_connections", 1)[1].split(";")[0])
+    assert connections >= 4096 and "worker_processes auto;" in conf
+    assert "limit_conn_zone $binary_remote_addr zone=per_address" in conf and "limit_conn per_address 20;" in conf
+    assert "limit_conn_status 429;" in conf
+    assert "client_header_timeout 10s;" in conf and "client_body_timeout 10s;" in conf
+
+
+def test_beat_runs_as_its_own_service_and_the_worker_without_an_embedded_one():
+    services = load()["services"]
+    assert services["beat"]["command"].startswith("celery -A deepfake_site beat")
+    assert " -B" not in services["worker"]["command"]
 
 
 def test_only_nginx_is_published_and_it_refuses_bodies_over_the_upload_limit(settings):

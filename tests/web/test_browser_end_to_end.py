@@ -48,7 +48,7 @@ def test_a_new_user_uploads_a_clip_and_sees_the_verdict(page, live_server, celer
     assert analysis.status == "done", analysis.error_message
     assert page.inner_text(".verdict-value") == analysis.get_verdict_display()
     page.wait_for_selector(".evidence-chart svg path")
-    crops = page.locator(".evidence-crop img")
+    crops = page.locator(".evidence-crop img:not(.evidence-heatmap)")
     assert crops.count() == analysis.frames.count() >= 8
     assert page.evaluate("img => img.naturalWidth", crops.first.element_handle()) > 0  # crop served to its owner
     page.screenshot(path=str(SCREENS / "result.png"), full_page=True)
