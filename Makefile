@@ -23,10 +23,10 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 install: $(STAMP)
 
 # Debian's Chromium drives the browser tests (Playwright cannot download its own browser here);
-# ffmpeg makes the VP8 WebM clips the browser tests play.
+# ffmpeg makes the VP8 WebM clips the browser tests play; nginx fronts the slow-client drill.
 browser:
-	@command -v chromium >/dev/null && command -v ffmpeg >/dev/null || \
-	{ apt-get update -qq && apt-get install -y -qq chromium ffmpeg; }
+	@command -v chromium >/dev/null && command -v ffmpeg >/dev/null && test -x /usr/sbin/nginx || \
+	{ apt-get update -qq && apt-get install -y -qq chromium ffmpeg nginx; }
 
 # The local development configuration (DEBUG on, a generated secret key), written once and never
 # committed. manage.py reads it, so the README's `.venv/bin/python manage.py ...` commands work as printed.
