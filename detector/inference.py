@@ -5,6 +5,7 @@ Tests patch nothing here for the end-to-end path; fast tests may patch `run_pipe
 
 import logging
 import threading
+import time
 
 from django.conf import settings
 
@@ -16,6 +17,9 @@ from ml.results import AnalyzeOptions
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _loaded = {}  # (model_version pk, checkpoint sha256) -> ml.model.checkpoint.Detector; one entry at a time
+# Seconds per requested frame of this process's last analysis with each loaded model (model loading not
+# counted): what the next analysis here is expected to take (expected_seconds).
+_speed = {}
 
 
 def pick_device():
@@ -26,12 +30,29 @@ def pick_device():
     return default_device() if wanted == "auto" else wanted
 
 
+def _key(model_version):
+    return (model_version.pk, model_version.checkpoint_sha256)
+
+
+def is_loaded(model_version):
+    """Whether this process holds this version's model already (else the next analysis loads it first)."""
+    return _key(model_version) in _loaded
+
+
+def expected_seconds(model_version, frames):
+    """How long this process should take to analyse `frames` frames with this version, from the speed it
+    measured on its last analysis; None before it has finished one."""
+    speed = _speed.get(_key(model_version))
+    return None if speed is None else round(speed * frames, 1)
+
+
 def detector_for(model_version):
     """Return the loaded detector for this version, loading it (once per process) if needed."""
-    key = (model_version.pk, model_version.checkpoint_sha256)
+    key = _key(model_version)
     with _lock:
         if key not in _loaded:
             _loaded.clear()  # a newly activated version replaces the old one in memory
+            _speed.clear()
             log.info("Loading model %s", model_version)
             _loaded[key] = load_for_serving(model_version.checkpoint_path)
         return _loaded[key]
@@ -91,17 +112,24 @@ def trust_anchors():
 def run_pipeline(path, model_version, options, progress):
     from ml.serving import pipeline
 
+    if not is_loaded(model_version):  # a cold worker: say so, loading takes seconds with nothing to report
+        progress("loading", 0.0)
     detector = detector_for(model_version)
+    started = time.monotonic()
     if not shares_batches():
-        return pipeline.analyze(path, detector, options, progress)
-    # Several analyses run in this process (a worker with --pool threads): their MTCNN, backbone and
-    # LSTM calls are merged into shared batches, which keeps a GPU busy (ml/serving/many_videos.py).
-    from ml.serving import many_videos
+        result = pipeline.analyze(path, detector, options, progress)
+    else:
+        # Several analyses run in this process (a worker with --pool threads): their MTCNN, backbone and
+        # LSTM calls are merged into shared batches, which keeps a GPU busy (ml/serving/many_videos.py).
+        from ml.serving import many_videos
 
-    engines = shared_engines(detector)
-    options = many_videos.alongside_others(options, settings.CELERY_WORKER_CONCURRENCY)
-    return pipeline.analyze(path, detector, options, progress, face_detector=engines.face_detector,
-                            encode=engines.encode, classify=engines.classify)
+        engines = shared_engines(detector)
+        options = many_videos.alongside_others(options, settings.CELERY_WORKER_CONCURRENCY)
+        result = pipeline.analyze(path, detector, options, progress, face_detector=engines.face_detector,
+                                  encode=engines.encode, classify=engines.classify)
+    if options.frames:
+        _speed[_key(model_version)] = (time.monotonic() - started) / options.frames
+    return result
 
 
 def shared_engines(detector):

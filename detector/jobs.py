@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 # A video submitted as a link is downloaded first, in the first DOWNLOAD_SHARE percent; the pipeline's
 # stages then share the rest in the same proportions.
 DOWNLOAD_SHARE = 10
-_STAGE_SPAN = {"downloading": (0, 100), "provenance": (0, 2), "probing": (2, 5), "sampling": (5, 35), "detecting": (35, 70),
+_STAGE_SPAN = {"downloading": (0, 100), "provenance": (0, 2), "loading": (2, 2), "probing": (2, 5), "sampling": (5, 35), "detecting": (35, 70),
                "scoring": (70, 95)}
 INTERNAL_ERROR = "The analysis stopped because of an internal error. You can retry it; if it fails again, contact us."
 WORKER_LOST = ("The analysis stopped its worker several times (the video may need more memory than we have). "
@@ -130,6 +130,7 @@ def _analyse(analysis, model_version):
             analysis.video = link_download.download(analysis, progress_writer(analysis.pk, end=DOWNLOAD_SHARE))
             progress = progress_writer(analysis.pk, start=DOWNLOAD_SHARE)
         save_provenance(analysis.pk, inference.read_provenance(analysis.video.file.path, progress))
+        save_expected_seconds(analysis.pk, inference.expected_seconds(model_version, analysis.frames_requested))
         result = inference.run_pipeline(analysis.video.file.path, model_version, options, progress)
     except VideoError as error:
         fail(analysis.pk, error.code, str(error))
@@ -194,6 +195,12 @@ def save_provenance(analysis_id, provenance):
     """Stored before detection starts, so a failed detection still shows where the file came from."""
     if provenance is not None:
         Analysis.objects.filter(pk=analysis_id).update(provenance=provenance)
+
+
+def save_expected_seconds(analysis_id, seconds):
+    """The page's time estimate (detector.explain.live_state), once this worker has measured its speed."""
+    if seconds is not None:
+        Analysis.objects.filter(pk=analysis_id).update(expected_seconds=seconds)
 
 
 def fail(analysis_id, code, message):

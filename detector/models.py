@@ -173,6 +173,9 @@ class Analysis(models.Model):
     # Credentials and its own metadata. None until read (and for analyses made before migration 0007).
     provenance = models.JSONField(null=True, blank=True, default=None)
     processing_seconds = models.FloatField(null=True, blank=True)
+    # While it runs: how long the pipeline should take, from the measured speed of the worker that runs it
+    # (detector.inference.expected_seconds); None until that worker has finished an analysis.
+    expected_seconds = models.FloatField(null=True, blank=True)
     error_code = models.CharField(max_length=40, blank=True)
     error_message = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -219,7 +222,7 @@ class Analysis(models.Model):
         """Write `status` (queued, or waiting for a model) with a clean slate: no stage, progress or
         error of an earlier run, no lease, no message sent yet (detector.dispatch sends one)."""
         fields = {"status": status, "stage": "", "progress": 0, "error_code": "", "error_message": "",
-                  "enqueued_at": None, "heartbeat_at": None}
+                  "enqueued_at": None, "heartbeat_at": None, "expected_seconds": None}
         Analysis.objects.filter(pk=self.pk).update(**fields)
         for name, value in fields.items():
             setattr(self, name, value)

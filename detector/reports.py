@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from fpdf import FPDF
 
+from detector import explain
 from detector.api.serializers import provenance_data
 from detector.links import absolute
 
@@ -50,6 +51,8 @@ def build(analysis):
             "threshold": threshold, "uncertain_band": band,
             "frames_requested": analysis.frames_requested, "frames_analysed": analysis.frames_analysed,
             "faces_found": analysis.faces_found,
+            "people": explain.people(analysis), "face_detections": analysis.faces_found,
+            "explanation": vars(explained) if (explained := explain.explain(analysis)) else None,
         },
         "tracks": [{"track": t["track"], "fake_probability": t["fake_probability"], "frames": t["frames"]}
                    for t in analysis.tracks],
@@ -154,6 +157,11 @@ def _heading(pdf, report):
     confidence = "" if result["verdict"] == "no_face" else f" (confidence {result['confidence']:.0%})"
     pdf.cell(0, 9, _latin1(f"Verdict: {result['verdict_label']}{confidence}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
+    if result["explanation"]:  # the page's words (detector.explain)
+        said = result["explanation"]
+        pdf.set_font("Helvetica", "", 11)
+        pdf.multi_cell(0, 6, _latin1(f"{said['headline']} How sure: {said['sureness'].lower()}. {said['detail']}"),
+                       new_x="LMARGIN", new_y="NEXT")
     if report["review"]:
         pdf.set_font("Helvetica", "", 11)
         review = report["review"]
@@ -171,8 +179,9 @@ def _facts(pdf, report):
         ("Duration, resolution", f"{duration}, {resolution}"),
         ("Fake probability", "-" if result["fake_probability"] is None else f"{result['fake_probability']:.3f}"),
         ("Decision rule", f"fake at or above {result['threshold']:.3f}, uncertain within {result['uncertain_band']:.3f}"),
-        ("Frames analysed", f"{result['frames_analysed']} of {result['frames_requested']} requested, "
-                            f"{result['faces_found']} faces"),
+        ("Frames read", f"{result['frames_analysed']} of {result['frames_requested']} requested; "
+                        f"{result['people']} {'person' if result['people'] == 1 else 'people'}, "
+                        f"{result['face_detections']} face detections"),
         ("Model", f"{model['name']} ({model['backbone']})" if model else "removed"),
         ("Analysed at", human_time(report["analysis"]["analysed_at"])),
         ("Analysis", f"#{report['analysis']['id']}, report generated {human_time(report['generated_at'])}"),

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from deepfake_site import ratelimit
 
-from . import example_clip, link_videos, reports, services
+from . import example_clip, explain, link_videos, reports, services
 from .fair_queue import TooManyActive
 from .forms import UploadForm
 from .models import Analysis, ModelVersion
@@ -146,10 +146,16 @@ def _upload_context(form):
 @require_GET
 def result(request, analysis_id):
     analysis = _visible(request, analysis_id)
+    review = analysis.reviews.first()  # newest first (Review.Meta.ordering)
     context = {
         "analysis": analysis,
         "frames": analysis.frames.all(),
-        "review": analysis.reviews.first(),  # newest first (Review.Meta.ordering)
+        "review": review,
+        "reviewed": explain.reviewed_verdict(review),
+        "explanation": explain.explain(analysis),
+        "counts": explain.counts_sentence(analysis),
+        "people": explain.people(analysis),
+        "live": explain.live_state(analysis),
         "model_active": ModelVersion.objects.active() is not None,
         "purged_message": PURGED_MESSAGE,
     }
@@ -160,13 +166,17 @@ def result(request, analysis_id):
 @require_GET
 def status(request, analysis_id):
     analysis = _visible(request, analysis_id)
+    live = explain.live_state(analysis)  # label and percentage from this one read of the row
     return JsonResponse(
         {
             "id": analysis.pk,
             "status": analysis.status,
             "status_label": analysis.get_status_display(),
             "stage": analysis.stage,
-            "progress": analysis.progress,
+            "label": live["label"],
+            "progress": live["progress"],
+            "seconds_left": live["seconds_left"],
+            "eta": live["eta"],
             "finished": analysis.is_finished,
             "verdict": analysis.verdict,
         }
@@ -204,8 +214,10 @@ def retry(request, analysis_id):
 @require_GET
 def history(request):
     # Own analyses only, staff included: the review queue in the admin is where staff see everyone's.
-    analyses = Analysis.objects.filter(video__owner=request.user).select_related("video")
+    analyses = Analysis.objects.filter(video__owner=request.user).select_related("video").prefetch_related("reviews")
     page = Paginator(analyses, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    for analysis in page.object_list:  # what staff made of it, shown instead of the model's verdict
+        analysis.reviewed = explain.reviewed_verdict(next(iter(analysis.reviews.all()), None))
     return render(request, "detector/history.html", {"page": page})
 
 

@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from detector import link_targets, webhook_targets
+from detector import explain, link_targets, webhook_targets
 from detector.links import absolute
 from detector.models import Analysis, FrameResult, ModelVersion, Review
 
@@ -334,8 +334,24 @@ def provenance_data(analysis):
     return ProvenanceSerializer(analysis.provenance).data if analysis.provenance else None
 
 
+class ExplanationSerializer(serializers.Serializer):
+    headline = serializers.CharField(help_text="What the verdict means, in a sentence.")
+    sureness = serializers.CharField(help_text="How sure, in words: from the distance of the deciding "
+                                               "probability to the threshold, in uncertain-band widths.")
+    detail = serializers.CharField(help_text="The deciding face's probability against the threshold and band.")
+    face = serializers.IntegerField(allow_null=True, help_text="The face (1-based track) that decided it.")
+
+
 class AnalysisDetailSerializer(AnalysisSummarySerializer):
     video = VideoSerializer()
+    people = serializers.SerializerMethodField(
+        help_text="People found: faces followed across frames (face tracks); null until done.")
+    face_detections = serializers.IntegerField(
+        source="faces_found", read_only=True, allow_null=True,
+        help_text="Faces detected over all frames read (one person seen in 20 frames is 20); the same as "
+                  "faces_found, under a clearer name.")
+    explanation = serializers.SerializerMethodField(
+        help_text="The verdict in plain words (what the result page says); null without a verdict or face.")
     error = serializers.SerializerMethodField()
     model_version = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
     model = ModelSummarySerializer(source="model_version", read_only=True, allow_null=True,
@@ -357,8 +373,17 @@ class AnalysisDetailSerializer(AnalysisSummarySerializer):
             "id", "status", "stage", "progress", "verdict", "confidence", "fake_probability",
             "frames_requested", "frames_analysed", "frames_short", "frames_note", "faces_found", "processing_seconds", "error",
             "model_version", "model", "video", "tracks", "frames", "review", "created_at", "started_at",
-            "finished_at", "url", "result_page", "provenance",
+            "finished_at", "url", "result_page", "provenance", "people", "face_detections", "explanation",
         ]
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_people(self, analysis):
+        return explain.people(analysis)
+
+    @extend_schema_field(ExplanationSerializer(allow_null=True))
+    def get_explanation(self, analysis):
+        explained = explain.explain(analysis)
+        return ExplanationSerializer(explained).data if explained else None
 
     def get_frames_short(self, analysis) -> int:
         return analysis.frames_short

@@ -37,3 +37,41 @@ def most_suspicious(frames):
 def with_heatmaps(frames):
     """How many of the frames have a heatmap."""
     return sum(1 for f in frames if f.heatmap)
+
+
+# The evidence of one face shows its most suspicious crops first, this many before "Show all".
+CROPS_SHOWN = 8
+# More scored faces than this make the timeline a barcode: they are grouped into this many stretches.
+TIMELINE_MARKS = 30
+
+
+def _worst_first(frames):
+    return sorted(frames, key=lambda f: (-f.fake_probability, f.timestamp_s))
+
+
+@register.filter
+def first_shown(frames):
+    """One face's most suspicious crops, the CROPS_SHOWN shown before "Show all"."""
+    return _worst_first(frames)[:CROPS_SHOWN]
+
+
+@register.filter
+def beyond_shown(frames):
+    """The rest of one face's crops, most suspicious first: behind "Show all"."""
+    return _worst_first(frames)[CROPS_SHOWN:]
+
+
+@register.filter
+def timeline_marks(frames, duration_s=None):
+    """The timeline's marks: one per scored face, or, beyond TIMELINE_MARKS of them, one per stretch of
+    the video holding its most suspicious face. Each mark is {"frame", "count", "start", "end"}."""
+    frames = list(frames)
+    if len(frames) <= TIMELINE_MARKS:
+        return [{"frame": f, "count": 1, "start": f.timestamp_s, "end": f.timestamp_s} for f in frames]
+    end = max(duration_s or 0, max(f.timestamp_s for f in frames)) or 1.0
+    width = end / TIMELINE_MARKS
+    bins = {}
+    for frame in frames:
+        bins.setdefault(min(TIMELINE_MARKS - 1, int(frame.timestamp_s / width)), []).append(frame)
+    return [{"frame": _worst_first(group)[0], "count": len(group), "start": i * width, "end": (i + 1) * width}
+            for i, group in sorted(bins.items())]

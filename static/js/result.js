@@ -1,30 +1,45 @@
 // Result page: poll the status JSON every second while the analysis is pending, update the progress,
-// and swap in the server-rendered result section when it finishes.
+// and swap in the server-rendered result section when it finishes. Label, percentage and time estimate
+// come from one answer (detector.explain.live_state), and are shown together or not at all; "Done" shows
+// only once the bar stands at 100 %, and then the result swaps in.
 (function () {
   "use strict";
   var POLL_MS = 1000;
-  var STAGES = { starting: "Starting", provenance: "Reading its provenance", probing: "Reading the video", sampling: "Sampling frames",
+  // The server sends its label; these cover an answer without one (an older server).
+  var STAGES = { starting: "Starting", downloading: "Downloading the video", provenance: "Reading its provenance",
+    loading: "Loading the model", probing: "Reading the video", sampling: "Sampling frames",
     detecting: "Finding faces", scoring: "Scoring faces" };
 
   function root() { return document.getElementById("analysis"); }
 
   function describe(data) {
+    if (data.label) return data.label;
     if (data.status === "waiting_model") return "Waiting for a model";
     if (data.status === "queued") return "Queued";
     if (data.status === "running") return "Running" + (data.stage ? ": " + (STAGES[data.stage] || data.stage) : "");
     return data.status_label;
   }
 
-  var shown = 0;  // the bar never goes back: a retry or a late, stale answer must not rewind it
+  var shown = -1;  // the percentage on screen: a late, stale answer with less is skipped whole
 
   function show(data) {
     var status = document.getElementById("live-status");
     var bar = document.getElementById("live-bar");
     var percent = document.getElementById("live-percent");
+    var eta = document.getElementById("live-eta");
+    var progress = data.finished ? 100 : (data.progress || 0);
+    var requeued = data.status === "queued" || data.status === "waiting_model";
+    if (progress < shown && !requeued) return;  // stale: its label would not match the bar
+    shown = progress;
+    if (data.finished) {
+      // Jump to 100 % at once (no glide), so "Done" never sits beside a bar that is still filling.
+      if (bar) { bar.style.transition = "none"; bar.style.width = "100%"; }
+    } else if (bar) {
+      bar.style.width = progress + "%";
+    }
+    if (percent) percent.textContent = progress + "%";
     if (status) status.textContent = describe(data);
-    if (data.status === "running" || data.finished) shown = Math.max(shown, data.progress || 0);
-    if (bar) bar.style.width = shown + "%";
-    if (percent) percent.textContent = shown + "%";
+    if (eta) { eta.textContent = data.eta || ""; eta.hidden = !data.eta; }
     var hint = document.getElementById("live-hint");
     if (hint && data.status !== "waiting_model" && root().dataset.status === "waiting_model") {
       hint.textContent = "A model is ready. This page updates by itself.";

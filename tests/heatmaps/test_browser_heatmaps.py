@@ -44,7 +44,8 @@ def test_heatmaps_appear_toggle_and_seek_the_player(live_server, client, user, c
         assert heatmaps.first.is_visible()
         page.screenshot(path=str(SCREENS / "heatmaps-on-1280.png"), full_page=True)
         last = maps.order_by("-track", "-frame_index").first()
-        heatmaps.last.click()
+        # Crops come most suspicious first: find the last frame's by its moment.
+        page.locator(f'.evidence-seek[data-seek="{last.timestamp_s!r}"] .evidence-heatmap').click()
         page.wait_for_function("() => document.querySelector('#player').readyState >= 1")
         assert page.evaluate("() => document.querySelector('#player').currentTime") == pytest.approx(
             last.timestamp_s, abs=0.05)

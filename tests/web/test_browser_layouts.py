@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from accounts.models import ApiToken
-from detector.models import Analysis, Video
+from detector.models import Analysis, Review, Video
 from tests import media
 from tests.browser import browser_page
 from tests.fixtures import make_done, make_model
 from tests.web.browser_helpers import log_in, make_playable_analysis
-from tests.web.helpers import make_analysis
+from tests.web.helpers import make_analysis, make_done_analysis, make_review
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,12 +39,18 @@ def site(user, staff_user, tmp_path):
     make_done(user, verdict="uncertain", p_fake=0.52, model_version=model)
     ApiToken.issue(user, "nightly scan of the uploads folder")
     flagged = make_done(user, verdict="fake", p_fake=0.97, model_version=model, frames=12)
-    return {"done": done, "pending": pending, "flagged": flagged}
+    # Many frames (evidence behind "Show all", a thinned timeline) and a staff review that decided it.
+    reviewed = make_done_analysis(user, model, scores=[round(0.3 + 0.01 * (i % 50), 2) for i in range(100)])
+    make_review(reviewed, staff_user, Review.Decision.CONFIRMED_FAKE)
+    link = make_analysis(user, status=Analysis.Status.RUNNING, stage="downloading", progress=4)
+    Video.objects.filter(pk=link.video_id).update(file="", sha256="", source_url=f"https://example.com/{LONG_NAME}")
+    return {"done": done, "pending": pending, "flagged": flagged, "reviewed": reviewed, "link": link}
 
 
 def pages(site):
     user_pages = {"upload": "/", "result": f"/analyses/{site['done'].pk}/",
                   "result-pending": f"/analyses/{site['pending'].pk}/", "history": "/analyses/",
+                  "result-reviewed": f"/analyses/{site['reviewed'].pk}/", "result-link": f"/analyses/{site['link'].pk}/",
                   "delete": f"/analyses/{site['done'].pk}/delete/", "tokens": "/accounts/tokens/"}
     staff_pages = {"admin": "/admin/", "review-queue": "/admin/detector/flaggedanalysis/",
                    "review-page": f"/admin/detector/flaggedanalysis/{site['flagged'].pk}/change/"}
@@ -66,6 +72,6 @@ def test_no_page_overflows_sideways(live_server, client, user, staff_user, site,
                 page.wait_for_load_state("load")
                 page.screenshot(path=str(SCREENS / f"{name}-{size}.png"), full_page=True)
                 overflows[name] = page.evaluate(OVERFLOW)
-    assert len(overflows) == 13
+    assert len(overflows) == 15
     too_wide = {name: px for name, px in overflows.items() if px > 0}
     assert not too_wide, f"pixels of sideways overflow at {width} px: {too_wide}"

@@ -7,7 +7,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_lists_only_my_analyses_newest_first_with_badges(client, user, other_user):
-    make_analysis(user, status=Analysis.Status.DONE, verdict="fake", confidence=0.8)
+    make_analysis(user, status=Analysis.Status.DONE, verdict="fake", confidence=0.8, fake_probability=0.8)
     newest = make_analysis(user, status=Analysis.Status.FAILED)
     theirs = make_analysis(other_user)
     client.force_login(user)
@@ -15,7 +15,7 @@ def test_it_lists_only_my_analyses_newest_first_with_badges(client, user, other_
     assert page.count('class="filename"') == 2
     assert f"/analyses/{theirs.pk}/" not in page
     assert page.index(f"/analyses/{newest.pk}/") < page.index("badge verdict-fake")
-    assert "Fake · 80%" in page and "status-failed" in page
+    assert "Fake · 80% fake" in page and "status-failed" in page
 
 
 def test_it_is_paginated(client, user):

@@ -10,7 +10,7 @@ def test_a_pending_analysis_shows_its_progress_and_polls(client, user):
     analysis = make_analysis(user, status=Analysis.Status.RUNNING, stage="detecting", progress=42)
     client.force_login(user)
     page = client.get(f"/analyses/{analysis.pk}/").content.decode()
-    assert "Running: detecting" in page and "width: 42%" in page
+    assert "Running: Finding faces" in page and "width: 42%" in page
     assert f'data-status-url="/analyses/{analysis.pk}/status.json"' in page and "js/result.js" in page
 
 
@@ -24,7 +24,7 @@ def test_a_done_analysis_shows_the_verdict_crops_scores_and_chart(client, user, 
     analysis = make_done_analysis(user, active_model)
     client.force_login(user)
     page = client.get(f"/analyses/{analysis.pk}/").content.decode()
-    assert "verdict-fake" in page and "Confidence 90%" in page and "3.3 s" in page
+    assert "verdict-fake" in page and "The model finds signs of manipulation in face 1." in page and "3.3 s" in page
     assert active_model.name in page
     for frame in analysis.frames.all():
         assert f'src="/media/crops/{frame.pk}.jpg"' in page
