@@ -18,7 +18,10 @@ row's analysis in percent; a summary line gives the medians.
 Each row also times the heatmaps of each track's --heatmaps-top-k most suspicious crops (default 8, the
 worker's DEEPTRACE_HEATMAPS_TOP_K; ml/serving/heatmaps.py): the clip is analysed with and without them,
 interleaved, three times each, and the row gives their stage's median time and its share of the median
-analysis without them (`heatmaps_%`); a summary line gives the medians.
+analysis without them (`heatmaps_%`; `heatmaps_total_%`: the difference of the two analyses' medians,
+the maps' keeping during encoding included, noisier); `heatmaps_recomputed_%` times the stage when
+encoding kept no feature maps and the backbone runs again on the chosen crops (the path before issue
+27's follow-up, still taken for tracks encoded without maps); summary lines give the medians.
 `--image-sizes 112,160` times the served detector at each model input size instead (setups "112px",
 "160px", faces cut at the training cache's 224 px as a trained checkpoint records), interleaved per clip:
 the serving cost of a recipe's --image-size. `--tta-flip` adds each setup again with test-time flip
@@ -121,19 +124,27 @@ def provenance_columns(path: Path, total: float) -> dict:
 
 
 def heatmap_columns(path: Path, detector, face_detector, frames: int, top_k: int, repeats: int = 3) -> dict:
-    """What heatmaps add to an analysis of `path`: runs with and without them, interleaved."""
+    """What heatmaps add to an analysis of `path`: runs with and without them, interleaved; and, as a
+    third run each round, the heatmaps from crops encoded without their feature maps (the backbone runs
+    again on the chosen crops, as before encoding kept them: `heatmaps_recomputed_%`)."""
     from ml.results import AnalyzeOptions
-    from ml.serving.pipeline import analyze
+    from ml.serving.pipeline import analyze, finish, prepare
 
-    without, stage, total = [], [], []
+    without, stage, total, recomputed = [], [], [], []
+    off, on = AnalyzeOptions(frames=frames), AnalyzeOptions(frames=frames, heatmaps_top_k=top_k)
     for _ in range(repeats):
-        without.append(analyze(path, detector, AnalyzeOptions(frames=frames), face_detector=face_detector).timings["total"])
-        t = analyze(path, detector, AnalyzeOptions(frames=frames, heatmaps_top_k=top_k), face_detector=face_detector).timings
+        without.append(analyze(path, detector, off, face_detector=face_detector).timings["total"])
+        t = analyze(path, detector, on, face_detector=face_detector).timings
         stage.append(t.get("heatmaps", 0.0))
         total.append(t["total"])
+        again = finish([prepare(path, detector, off, face_detector=face_detector)], detector, on)[0].timings
+        recomputed.append(again.get("heatmaps", 0.0))
     base, extra = sorted(without)[repeats // 2], sorted(stage)[repeats // 2]
+    old = sorted(recomputed)[repeats // 2]
     return {"no_heatmaps_s": round(base, 3), "heatmaps_s": round(extra, 4), "heatmaps_%": round(100 * extra / base, 2),
-            "with_heatmaps_s": round(sorted(total)[repeats // 2], 3)}
+            "with_heatmaps_s": round(sorted(total)[repeats // 2], 3),
+            "heatmaps_total_%": round(100 * (sorted(total)[repeats // 2] - base) / base, 2),
+            "heatmaps_recomputed_s": round(old, 4), "heatmaps_recomputed_%": round(100 * old / base, 2)}
 
 
 def bench_clip(path: Path, setups: dict, frames: int, heatmaps_top_k: int = 8) -> list[dict]:
@@ -213,7 +224,7 @@ def run_clips(paths: list[Path], frames: int, backbone: str, baseline: bool = Fa
         for row in bench_clip(path, setups, frames, heatmaps_top_k):
             for decoding in ("decode", "full_decode"):
                 ratios.setdefault((row["setup"], decoding), []).append(row[f"total/{decoding}"])
-            for key in ("provenance_%", "provenance_signed_%", "heatmaps_%"):
+            for key in ("provenance_%", "provenance_signed_%", "heatmaps_%", "heatmaps_total_%", "heatmaps_recomputed_%"):
                 if key in row:
                     shares.setdefault(key, []).append(row[key])
             print(json.dumps(row), flush=True)

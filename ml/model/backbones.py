@@ -8,7 +8,8 @@
   same order as timm's module, and `_map_lite_keys` pairs them by position, checking every shape and
   tensor kind, so a wrong pairing fails loudly instead of loading garbage.
 
-Each backbone's forward returns pooled features (N, feature_dim).
+Each backbone's forward returns pooled features (N, feature_dim); `feature_map` and `pooled` split it in
+two, for encoding that also keeps the map a heatmap explains.
 """
 
 from __future__ import annotations
@@ -84,6 +85,15 @@ def feature_map(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
         return net.forward_features(x)
     x = net.maxpool(net.relu(net.bn1(net.conv1(x))))
     return net.layer4(net.layer3(net.layer2(net.layer1(x))))
+
+
+def pooled(net: nn.Module, fmap: torch.Tensor) -> torch.Tensor:
+    """What a backbone built by `build` makes of `feature_map`'s output: its pooled features (N,
+    feature_dim), by the same modules its forward runs, so pooled(net, feature_map(net, x)) is net(x).
+    Encoding keeps the map this way when heatmaps will want it (ml/serving/scoring.py)."""
+    if hasattr(net, "forward_head"):  # timm: global pool, flatten, (identity) classifier
+        return net.forward_head(fmap)
+    return net.fc(torch.flatten(net.avgpool(fmap), 1))
 
 
 # --- ImageNet weights --------------------------------------------------------------------------------

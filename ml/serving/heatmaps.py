@@ -16,6 +16,13 @@ that state, with frame t's features as the input, gives step t's score, and its 
 own. The states come from one pass over the sequences the scores came from (ml/serving/scoring.py), and
 every chosen crop's step goes through the LSTM and head in one batched call.
 
+A is the one scoring's backbone pass made: when heatmaps are asked for, encoding keeps every crop's
+last feature map (`EncodedTrack.maps`; ml/serving/scoring.py), so heatmaps run no backbone. Where a
+track's maps were not kept (encoded without them), the backbone runs again on its chosen crops only:
+the same maps. Keeping them costs memory, not time (float32 on a CPU; ResNeXt-50 at 112 px: 2048x4x4,
+128 KB per crop, 13 MB for a 100-frame track); the process pool's workers send them to the parent with
+the features, through shared memory (docs/speed.md).
+
 Maps are computed for the top K crops of each track by score (every crop when K is at least the
 track's length; K = 0: none), and returned as small JPEG overlays on their crops.
 """
@@ -70,8 +77,18 @@ def cams(detector: Detector, scored: list[ScoredTrack], encoded: list[EncodedTra
          chosen: list[Chosen]) -> torch.Tensor:
     """(len(chosen), h, w) non-negative Grad-CAM maps at the backbone's last feature map's resolution."""
     weights = step_gradients(detector, scored, encoded, chosen)
-    maps = feature_maps(detector, [encoded[t].track.faces[i].crop for t, i in chosen])
-    return torch.relu(torch.einsum("nc,nchw->nhw", weights, maps))
+    return torch.relu(torch.einsum("nc,nchw->nhw", weights, chosen_maps(detector, encoded, chosen)))
+
+
+def chosen_maps(detector: Detector, encoded: list[EncodedTrack], chosen: list[Chosen]) -> torch.Tensor:
+    """(len(chosen), C, h, w) the chosen crops' last feature maps, float32 on the CPU: those encoding kept,
+    and the backbone again on the crops of tracks encoded without them."""
+    kept = [encoded[t].maps is not None for t, _ in chosen]
+    missing = [encoded[t].track.faces[i].crop for (t, i), k in zip(chosen, kept) if not k]
+    again = iter(feature_maps(detector, missing) if missing else [])
+    found = [encoded[t].maps[i] for (t, i), k in zip(chosen, kept) if k]
+    found = iter(torch.stack(found).float().cpu() if found else [])  # one copy off the device
+    return torch.stack([next(found) if k else next(again) for k in kept])
 
 
 def step_gradients(detector: Detector, scored: list[ScoredTrack], encoded: list[EncodedTrack],
@@ -88,7 +105,8 @@ def step_gradients(detector: Detector, scored: list[ScoredTrack], encoded: list[
 
 @torch.inference_mode()
 def feature_maps(detector: Detector, crops: list[np.ndarray]) -> torch.Tensor:
-    """(N, C, h, w) last feature maps of the crops, through the model's preset, float32 on the CPU."""
+    """(N, C, h, w) last feature maps of the crops, through the model's preset, float32 on the CPU: the
+    backbone again, for crops whose maps encoding did not keep."""
     x = preset_from_preprocessing(detector.preprocessing)(crops)
     backbone = detector.model.backbone
     with autocast_for(detector):

@@ -152,17 +152,23 @@ class BatchedFaceDetector:
 
 
 class BatchedEncoder:
-    """The backbone's forward pass over preprocessed crops, merged across threads."""
+    """The backbone's forward pass over preprocessed crops, merged across threads; with `maps` (an
+    analysis that wants heatmaps), each crop's last feature map too, as `encode_crops` gives it (requests
+    with and without maps are batched apart)."""
 
     def __init__(self, detector, max_crops: int | None = None):
         self.detector = detector
         self.batcher = MicroBatcher(self._encode, max_crops or ENCODE_CROPS, "encoder-batch")
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.stack(self.batcher(list(x), key=tuple(x.shape[1:])))
+    def __call__(self, x: torch.Tensor, maps: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        out = self.batcher(list(x), key=(tuple(x.shape[1:]), maps))
+        if not maps:
+            return torch.stack(out)
+        return torch.stack([f for f, _ in out]), torch.stack([m for _, m in out])
 
-    def _encode(self, crops: list[torch.Tensor], key) -> list[torch.Tensor]:
-        return list(encode_crops(self.detector, torch.stack(crops), batch=self.batcher.max_items))
+    def _encode(self, crops: list[torch.Tensor], key) -> list:
+        out = encode_crops(self.detector, torch.stack(crops), batch=self.batcher.max_items, maps=key[1])
+        return list(zip(*out)) if key[1] else list(out)
 
 
 class BatchedClassifier:

@@ -105,8 +105,10 @@ def prepare(path, detector: Detector, options: AnalyzeOptions, progress: Progres
     found = find_face_tracks(path, options.frames, options.sampling, face_detector, report, timings,
                              max_duration_s=options.max_duration_s, detect_max_side=options.detect_max_side,
                              decode_threads=options.decode_threads, max_side=options.max_side)
+    # Heatmaps asked for: the backbone's pass keeps each crop's last feature map for them (ml/serving/heatmaps.py).
+    keep_maps = options.heatmaps_top_k > 0 and heatmaps.explainable(detector)
     with _timed(timings, "scoring"):
-        encoded = encode_tracks(found.tracks, detector, report, encode)
+        encoded = encode_tracks(found.tracks, detector, report, encode, keep_maps)
     timings["total"] = time.perf_counter() - started
     return Prepared(found, encoded, timings)
 

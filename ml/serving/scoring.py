@@ -16,18 +16,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import torch
 
 from ml.media.faces import Track
+from ml.model.backbones import feature_map, pooled
 from ml.model.calibration import calibrate
 from ml.model.checkpoint import Detector
 from ml.model.presets import preset_from_preprocessing
 from ml.results import FAKE
 from ml.serving.acceleration import autocast_for
 
-Encode = Callable[[torch.Tensor], torch.Tensor]  # (N, 3, H, W) preprocessed crops -> (N, features)
+
+class Encode(Protocol):
+    """(N, 3, H, W) preprocessed crops -> (N, features); with `maps`, also their last feature maps (N, C,
+    h, w) from the same pass (see encode_crops)."""
+
+    def __call__(self, x: torch.Tensor, maps: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]: ...
+
+
 Progress = Callable[[str, float], None]  # (stage, fraction done)
 # Videos' encoded tracks -> each video's scored tracks (classify_tracks, or ml.serving.microbatch's merged one)
 Classify = Callable[[list[list["EncodedTrack"]]], list[list["ScoredTrack"]]]
@@ -40,6 +49,10 @@ class EncodedTrack:
     track: Track
     features: torch.Tensor  # (faces, feature_dim), in time order
     flipped: torch.Tensor | None = None  # the mirrored crops' features, for a checkpoint that asks (tta_flip)
+    # (faces, C, h, w): the backbone's last feature maps of the (unmirrored) crops, kept from the same pass
+    # when heatmaps are asked for (ml/serving/heatmaps.py reads its top crops' maps instead of running the
+    # backbone again); as the backbone made them, on its device. None: not kept.
+    maps: torch.Tensor | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -61,26 +74,38 @@ def score_tracks(tracks: list[Track], detector: Detector, progress: Progress | N
 
 @torch.inference_mode()
 def encode_tracks(tracks: list[Track], detector: Detector, progress: Progress | None = None,
-                  encode: Encode | None = None) -> list[EncodedTrack]:
-    """Each track's crops through the model's preset and the backbone."""
+                  encode: Encode | None = None, keep_maps: bool = False) -> list[EncodedTrack]:
+    """Each track's crops through the model's preset and the backbone; with `keep_maps`, each crop's last
+    feature map kept too (EncodedTrack.maps), for heatmaps: every crop's, since which are a track's most
+    suspicious is known only once the LSTM has scored them."""
     report = progress or (lambda stage, fraction: None)
-    encode = encode or (lambda x: encode_crops(detector, x))
+    encode = encode or (lambda x, maps=False: encode_crops(detector, x, maps=maps))
     preset = preset_from_preprocessing(detector.preprocessing)
     encoded = []
     flip = bool(detector.preprocessing.get("tta_flip"))
     for k, track in enumerate(tracks):
         x = preset([f.crop for f in track.faces])
-        encoded.append(EncodedTrack(track, encode(x), encode(x.flip(-1)) if flip else None))
+        features, maps = encode(x, maps=True) if keep_maps else (encode(x), None)
+        encoded.append(EncodedTrack(track, features, encode(x.flip(-1)) if flip else None, maps))
         report("scoring", (k + 1) / len(tracks))
     return encoded
 
 
 @torch.inference_mode()
-def encode_crops(detector: Detector, x: torch.Tensor, batch: int = ENCODE_BATCH) -> torch.Tensor:
-    """Backbone features of preprocessed crops (N, 3, H, W), `batch` crops per forward pass."""
+def encode_crops(detector: Detector, x: torch.Tensor, batch: int = ENCODE_BATCH,
+                 maps: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+    """Backbone features of preprocessed crops (N, 3, H, W), `batch` crops per forward pass. With `maps`:
+    (features, last feature maps), the backbone split at its pooling (the same modules, so the same
+    features; a compiled backbone runs uncompiled then), the maps as the backbone made them: float32 on a
+    CPU (float16 would halve their memory, but Grad-CAM's weighted sum over 2048 channels cancels, and its
+    rounding moved a random ResNeXt's maps by 1 % of their peak), autocast's 16 bits on a GPU."""
     with autocast_for(detector):
-        return torch.cat([detector.model.encode_frames(x[i : i + batch].unsqueeze(0).to(detector.device))[0]
-                          for i in range(0, len(x), batch)])
+        if not maps:
+            return torch.cat([detector.model.encode_frames(x[i : i + batch].unsqueeze(0).to(detector.device))[0]
+                              for i in range(0, len(x), batch)])
+        backbone = detector.model.backbone
+        parts = [feature_map(backbone, x[i : i + batch].to(detector.device)) for i in range(0, len(x), batch)]
+        return torch.cat([pooled(backbone, a) for a in parts]), torch.cat(parts)
 
 
 @dataclass(frozen=True)
