@@ -105,7 +105,8 @@ def test_an_odd_but_valid_video_is_analysed_to_a_clear_outcome(client, user, cor
     assert video.original_name == Path(corpus[kind][1]).name.replace("\u202e", "")
     assert [p.relative_to(media_root).parts[0] for p in stored_files(media_root) if "crops" not in p.parts] == ["videos"]
     page = client.get(response.url).content.decode()
-    assert f'<p class="verdict-value">{analysis.get_verdict_display()}</p>' in page  # the verdict it got
+    verdict = f'<p class="verdict-value model-{analysis.verdict}">{analysis.get_verdict_display()}</p>'
+    assert verdict in page  # the verdict it got
 
 
 def test_a_truncated_video_with_its_index_up_front_is_accepted_and_ends_with_a_sentence(client, user, corpus,
