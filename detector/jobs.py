@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from ml.errors import VideoError
 
-from . import fair_queue, inference, link_download
+from . import fair_queue, inference, link_download, media_files
 from .models import Analysis, FrameResult, ModelVersion
 
 log = logging.getLogger(__name__)
@@ -129,8 +129,9 @@ def _analyse(analysis, model_version):
         if analysis.video.awaiting_download:
             analysis.video = link_download.download(analysis, progress_writer(analysis.pk, end=DOWNLOAD_SHARE))
             progress = progress_writer(analysis.pk, start=DOWNLOAD_SHARE)
-        save_provenance(analysis.pk, inference.read_provenance(analysis.video.file.path, progress))
-        result = inference.run_pipeline(analysis.video.file.path, model_version, options, progress)
+        with media_files.local_copy(analysis.video.file) as path:  # S3: a private copy, removed after
+            save_provenance(analysis.pk, inference.read_provenance(path, progress))
+            result = inference.run_pipeline(path, model_version, options, progress)
     except VideoError as error:
         fail(analysis.pk, error.code, str(error))
     except Exception:
