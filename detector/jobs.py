@@ -99,6 +99,7 @@ def _run_claimed(analysis_id):
     if model_version is None:  # removed since the analysis was queued
         analysis.wait_for_model()
         return Outcome.SKIPPED
+    log.info("Analysis %s claimed (attempt %s)", analysis_id, analysis.attempts)  # which worker took it
     with _heartbeat(analysis_id):
         _analyse(analysis, model_version)
     return Outcome.FINISHED
@@ -139,6 +140,7 @@ def _analyse(analysis, model_version):
         fail(analysis.pk, "internal_error", INTERNAL_ERROR)
     else:
         save_result(analysis, model_version, result, time.monotonic() - started)
+        log.info("Analysis %s done in %.1f s", analysis.pk, time.monotonic() - started)
 
 
 class _heartbeat:
