@@ -59,7 +59,9 @@ class SeaweedS3:
         self.log = open(self.root / "weed.log", "wb")
         self.proc = subprocess.Popen(
             [weed_binary(), "server", f"-dir={self.root / 'data'}", f"-ip={self.host}", f"-ip.bind={self.host}",
-             *ports, "-s3", f"-s3.config={config}", "-volume.max=0", "-master.volumeSizeLimitMB=64"],
+             *ports, "-s3", f"-s3.config={config}", "-volume.max=0", "-master.volumeSizeLimitMB=64",
+             # Side services on fixed ports that two servers at once would fight over: not needed.
+             "-s3.port.iceberg=0", "-s3.port.lance=0"],
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         self._wait(timeout)
         return self
