@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from . import media_storage
 from .env import env_bool, env_float, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -112,6 +113,9 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(env_str("DEEPTRACE_MEDIA_ROOT", str(VAR_DIR / "media")))
+# Where media lives: "local" (MEDIA_ROOT, one machine) or "s3", an S3-compatible bucket, so the web app
+# and workers on other hosts share no disk (docs/operating.md, "Storage"; deepfake_site/media_storage.py).
+DEEPTRACE_STORAGE, STORAGES["default"] = media_storage.from_env()
 MEDIA_URL = "/media/"  # never routed to the file system directly; see detector.urls
 
 # Uploads: big files stream to disk instead of memory.

@@ -5,7 +5,8 @@ import tempfile
 
 # A private var/ (media, broker, models) per test session; exported so the Celery worker subprocess
 # started by the end-to-end tests sees the same files.
-os.environ.setdefault("DEEPTRACE_VAR_DIR", tempfile.mkdtemp(prefix="deeptrace-test-"))
+if "DEEPTRACE_VAR_DIR" not in os.environ:  # (setdefault would make a folder in every process)
+    os.environ["DEEPTRACE_VAR_DIR"] = tempfile.mkdtemp(prefix="deeptrace-test-")
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
 from .settings import *  # noqa: E402,F401,F403

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from ml.errors import VideoError
 
-from . import fair_queue, inference, link_download
+from . import fair_queue, inference, link_download, media_files
 from .models import Analysis, FrameResult, ModelVersion
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,7 @@ def _run_claimed(analysis_id):
     if model_version is None:  # removed since the analysis was queued
         analysis.wait_for_model()
         return Outcome.SKIPPED
+    log.info("Analysis %s claimed (attempt %s)", analysis_id, analysis.attempts)  # which worker took it
     with _heartbeat(analysis_id):
         _analyse(analysis, model_version)
     return Outcome.FINISHED
@@ -129,9 +130,10 @@ def _analyse(analysis, model_version):
         if analysis.video.awaiting_download:
             analysis.video = link_download.download(analysis, progress_writer(analysis.pk, end=DOWNLOAD_SHARE))
             progress = progress_writer(analysis.pk, start=DOWNLOAD_SHARE)
-        save_provenance(analysis.pk, inference.read_provenance(analysis.video.file.path, progress))
         save_expected_seconds(analysis.pk, inference.expected_seconds(model_version, analysis.frames_requested))
-        result = inference.run_pipeline(analysis.video.file.path, model_version, options, progress)
+        with media_files.local_copy(analysis.video.file) as path:  # S3: a private copy, removed after
+            save_provenance(analysis.pk, inference.read_provenance(path, progress))
+            result = inference.run_pipeline(path, model_version, options, progress)
     except VideoError as error:
         fail(analysis.pk, error.code, str(error))
     except Exception:
@@ -139,6 +141,7 @@ def _analyse(analysis, model_version):
         fail(analysis.pk, "internal_error", INTERNAL_ERROR)
     else:
         save_result(analysis, model_version, result, time.monotonic() - started)
+        log.info("Analysis %s done in %.1f s", analysis.pk, time.monotonic() - started)
 
 
 class _heartbeat:

