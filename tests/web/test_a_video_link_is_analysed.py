@@ -2,30 +2,14 @@
 the page and through the API; a link that fails can be retried. The test server is on loopback, so the
 worker runs with DEEPTRACE_LINK_ALLOW_PRIVATE (tests/web/test_video_links_are_refused.py: without it)."""
 
-import os
 
 import pytest
 
 from detector.models import Analysis, Video
-from tests.fixtures import start_worker, stop_worker, token_client, wait_for
+from tests.fixtures import finished_analysis, token_client, wait_for
 from tests.link_server import Route, serving
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def link_worker(transactional_db, worker_queue, settings):
-    if not os.environ.get("REDIS_URL"):
-        pytest.skip("REDIS_URL is not set: the end-to-end tests need a real Redis (run `make test`).")
-    settings.DEEPTRACE_LINK_ALLOW_PRIVATE = True
-    proc = start_worker(settings, worker_queue, os.environ["REDIS_URL"], env={"DEEPTRACE_LINK_ALLOW_PRIVATE": "true"})
-    yield proc
-    stop_worker(proc)
-
-
-def finished(analysis_id):
-    analysis = Analysis.objects.select_related("video").get(pk=analysis_id)
-    return analysis if analysis.is_finished else None
 
 
 def test_a_link_pasted_on_the_page_is_downloaded_and_analysed(client, user, active_model, link_worker, clips):
@@ -33,7 +17,7 @@ def test_a_link_pasted_on_the_page_is_downloaded_and_analysed(client, user, acti
         client.force_login(user)
         response = client.post("/", {"video_url": f"{server.base}/clips/interview.mp4", "frames": 10})
         assert response.status_code == 302
-        analysis = wait_for(lambda: finished(Analysis.objects.get().pk), timeout=180)
+        analysis = wait_for(lambda: finished_analysis(Analysis.objects.get().pk), timeout=180)
     assert analysis.status == "done", analysis.error_message
     video = analysis.video
     assert video.original_name == "interview.mp4" and video.source_url == f"{server.base}/clips/interview.mp4"
@@ -51,14 +35,14 @@ def test_a_link_sent_to_the_api_is_analysed_and_a_failed_one_can_be_retried(user
         response = api.post("/api/v1/analyses/", {"video_url": url, "frames": 10})
         assert response.status_code == 202, response.json()
         analysis_id = response.json()["id"]
-        failed = wait_for(lambda: finished(analysis_id), timeout=120)
+        failed = wait_for(lambda: finished_analysis(analysis_id), timeout=120)
         assert failed.status == "failed" and failed.error_code == "link_failed"
         assert failed.error_message == "The link could not be downloaded: 127.0.0.1 answered HTTP 404."
         assert not failed.video.file and failed.video.awaiting_download
 
         routes["/v.mp4"] = Route(body=clips["face"].read_bytes())  # the file is there now
         assert api.post(f"/api/v1/analyses/{analysis_id}/retry/").status_code == 202
-        done = wait_for(lambda: finished(analysis_id), timeout=180)
+        done = wait_for(lambda: finished_analysis(analysis_id), timeout=180)
     assert done.status == "done", done.error_message
     detail = api.get(f"/api/v1/analyses/{analysis_id}/").json()
     assert detail["video"]["name"] == "v.mp4" and detail["video"]["size_bytes"] == clips["face"].stat().st_size
