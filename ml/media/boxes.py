@@ -38,6 +38,12 @@ class Structure:
     tracks: list[Track] = field(default_factory=list)
     index_at_start: bool | None = None  # the index (moov) before the media data (mdat): "fast start"
     fragmented: bool = False
+    index_read: bool = False  # the moov box was found and read (tracks are known)
+    truncated: bool = False  # a top-level box claims more bytes than the file has left: the file was cut
+
+    def has_video_track(self) -> bool | None:
+        """Whether the index declares a video track; None when the index could not be read."""
+        return any(t.handler == "vide" for t in self.tracks) if self.index_read else None
 
 
 def read_structure(path: str | os.PathLike) -> Structure | None:
@@ -53,12 +59,16 @@ def read_structure(path: str | os.PathLike) -> Structure | None:
             kind, box_size, header = _header(f, size - offset)
             if kind is None:
                 break
+            if box_size > size - offset:
+                structure.truncated = True
+                break
             structure.top_level.append(kind.decode("latin-1"))
             if kind == b"moov" and moov is None and box_size - header <= MAX_MOOV_BYTES:
                 moov = f.read(box_size - header)
             offset += box_size
     if moov is None:
         return structure
+    structure.index_read = True
     names = structure.top_level
     structure.index_at_start = "mdat" not in names or names.index("moov") < names.index("mdat")
     structure.fragmented = "moof" in names
@@ -79,9 +89,9 @@ def _header(f, left: int):
         box_size, header = struct.unpack(">Q", large)[0], 16
     elif box_size == 0:  # runs to the end of the file
         box_size = left
-    if box_size < header or box_size > left:
+    if box_size < header:
         return None, 0, 0
-    return kind, box_size, header
+    return kind, box_size, header  # box_size > left: the caller's file was cut
 
 
 def _children(data: bytes):

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
-import struct
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,7 +39,7 @@ from ml.errors import (
     VideoTooLarge,
     VideoTooLong,
 )
-from ml.media import sparse_decode
+from ml.media import boxes, sparse_decode
 from ml.results import VideoInfo
 
 # A file that stops early is still analysed when at least this share of the wanted frames decoded:
@@ -195,49 +193,18 @@ def _open(path: str | os.PathLike, threads: int = 0) -> cv2.VideoCapture:
             raise NoVideoStream("The file holds no video track (it may be audio only).")
         return cap
     cap.release()
-    boxes = _mp4_top_level_boxes(path)
-    if boxes and boxes[-1][1] + boxes[-1][2] > path.stat().st_size:
+    # Why OpenCV could not open it, from the MP4/MOV box structure (None for other containers): OpenCV
+    # writes the index (moov) at the end, so a cut copy does not even open; a last box claiming more bytes
+    # than the file has tells it apart from a file that was never a video.
+    structure = boxes.read_structure(path)
+    if structure is not None and structure.truncated:
         raise TruncatedVideo(
             "The video file is incomplete (it was cut off before its end), so it cannot be read. "
             "Please upload it again."
         )
-    if boxes and not _mp4_has_video_track(path, boxes):
+    if structure is not None and structure.has_video_track() is False:
         raise NoVideoStream("The file holds no video track (it may be audio only).")
     raise UnreadableVideo("The file is not a video we can read, or it is damaged.")
-
-
-def _mp4_top_level_boxes(path: Path) -> list[tuple[bytes, int, int]]:
-    """(type, offset, size) of an MP4/MOV's top-level boxes; [] when the file is not one.
-
-    OpenCV writes the index (moov) at the end, so a cut copy will not even open; a last box that
-    claims more bytes than the file has tells such a file apart from one that was never a video.
-    """
-    size, offset, boxes = path.stat().st_size, 0, []
-    with path.open("rb") as f:
-        while offset + 8 <= size:
-            f.seek(offset)
-            box_size, box_type = struct.unpack(">I4s", f.read(8))
-            if offset == 0 and box_type != b"ftyp":
-                return []
-            if box_size == 1:  # a 64-bit size follows the type
-                box_size = struct.unpack(">Q", f.read(8))[0]
-            if box_size == 0:  # the box runs to the end of the file
-                box_size = size - offset
-            if box_size < 8:
-                return []
-            boxes.append((box_type, offset, box_size))
-            offset += box_size
-    return boxes
-
-
-def _mp4_has_video_track(path: Path, boxes: list[tuple[bytes, int, int]]) -> bool:
-    """Whether the index declares a video handler ('hdlr' box of type 'vide')."""
-    moov = next(((o, n) for t, o, n in boxes if t == b"moov"), None)
-    if moov is None or moov[1] > 64 << 20:
-        return True  # cannot tell cheaply; let the generic message stand
-    with path.open("rb") as f:
-        f.seek(moov[0])
-        return re.search(rb"hdlr.{8}vide", f.read(moov[1]), re.DOTALL) is not None
 
 
 def _fps(cap: cv2.VideoCapture) -> float:
