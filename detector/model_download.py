@@ -34,7 +34,7 @@ def download_checkpoint(url, sha256, to_dir, *, max_bytes, timeout_s=30):
     to_dir = Path(to_dir)
     to_dir.mkdir(parents=True, exist_ok=True)
     target = to_dir / f"{_stem(url)}-{expected[:12]}.pt"
-    if target.is_file() and _file_digest(target) == expected:
+    if target.is_file() and _stored_digest(target) == expected:
         return target  # downloaded before: nothing to fetch
     part = _fetch(url, to_dir, expected, max_bytes, timeout_s)
     os.replace(part, target)
@@ -94,9 +94,8 @@ def _stem(url):
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-")[:60] or "model"
 
 
-def _file_digest(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def _stored_digest(path):
+    # Imported here: ml.model pulls in torch, which only installing a model needs.
+    from ml.model.checkpoint import file_sha256
+
+    return file_sha256(path)
