@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,16 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deepfake_site.settings_test")
 
-
-def make_bomb(root: Path, frames: int) -> Path:
-    segment, bomb = root / "segment.webm", root / "bomb.webm"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=gray:s=16x16:r=1000", "-t", "10",
-                    "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "10k", "-g", "100000",
-                    "-f", "webm", str(segment)], check=True)
-    with bomb.open("wb") as out:
-        subprocess.run(["ffmpeg", "-v", "error", "-stream_loop", str(max(1, frames // 10_000) - 1), "-i", str(segment),
-                        "-c", "copy", "-live", "1", "-f", "webm", "-"], stdout=out, check=True)
-    return bomb
+from tests.web.corpus import make_frame_bomb  # noqa: E402  (the same bomb the test uploads)
 
 
 def main():
@@ -55,7 +45,7 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp:
         started = time.monotonic()
-        bomb = make_bomb(Path(tmp), args.frames)
+        bomb = make_frame_bomb(Path(tmp), args.frames)
         print(f"bomb: {args.frames} frames of 16x16, {bomb.stat().st_size / 1e6:.0f} MB, made in "
               f"{time.monotonic() - started:.1f} s")
         upload = TemporaryUploadedFile("bomb.webm", "video/webm", bomb.stat().st_size, None)

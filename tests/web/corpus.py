@@ -90,3 +90,16 @@ def _ffmpeg_kinds(root: Path, face: Path) -> dict[str, tuple[Path, str]]:
                "-tag:v", "hvc1", root / "hevc10.mp4")
         c["hevc_10_bit"] = (root / "hevc10.mp4", "hevc10.mp4")
     return c
+
+
+def make_frame_bomb(root: Path, frames: int) -> Path:
+    """A live (headerless) WebM of `frames` 16x16 frames at 1000 fps, as MediaRecorder writes it: no
+    duration and no frame count, so only counting every frame tells its length. 10 s are encoded once
+    and copied (rounded to 10,000 frames); ~1.5 s for 500,000 frames."""
+    segment, bomb = root / "segment.webm", root / "bomb.webm"
+    ffmpeg("-f", "lavfi", "-i", "color=c=gray:s=16x16:r=1000", "-t", "10", "-c:v", "libvpx", "-deadline",
+           "realtime", "-cpu-used", "8", "-b:v", "10k", "-g", "100000", "-f", "webm", str(segment))
+    with bomb.open("wb") as out:
+        subprocess.run(["ffmpeg", "-v", "error", "-stream_loop", str(max(1, frames // 10_000) - 1), "-i", str(segment),
+                        "-c", "copy", "-live", "1", "-f", "webm", "-"], stdout=out, check=True)
+    return bomb

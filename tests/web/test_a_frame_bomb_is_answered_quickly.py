@@ -9,7 +9,6 @@ unknown; the worker counts (up to what DEEPTRACE_MAX_DURATION_S allows at 240 fr
 refuses it as too long.
 """
 
-import subprocess
 import threading
 import time
 import urllib.request
@@ -22,7 +21,7 @@ from accounts.models import ApiToken
 from detector import jobs
 from detector.models import Analysis
 from tests.fixtures import token_client
-from tests.web.corpus import ffmpeg_can
+from tests.web.corpus import ffmpeg_can, make_frame_bomb
 
 pytestmark = pytest.mark.skipif(not ffmpeg_can("libvpx"), reason="needs the ffmpeg program with libvpx")
 
@@ -34,15 +33,7 @@ ANSWER_WITHIN_S = 3.0
 def bomb(tmp_path_factory):
     """10 s of 16x16 frames at 1000 fps, encoded once, copied 50 times into a live (headerless) WebM:
     what MediaRecorder writes, without a duration or a frame count. ~1.5 s to make."""
-    root = tmp_path_factory.mktemp("bomb")
-    segment, bomb = root / "segment.webm", root / "bomb.webm"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=gray:s=16x16:r=1000", "-t", "10",
-                    "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "10k", "-g", "100000",
-                    "-f", "webm", str(segment)], check=True)
-    with bomb.open("wb") as out:
-        subprocess.run(["ffmpeg", "-v", "error", "-stream_loop", str(FRAMES // 10_000 - 1), "-i", str(segment),
-                        "-c", "copy", "-live", "1", "-f", "webm", "-"], stdout=out, check=True)
-    return bomb
+    return make_frame_bomb(tmp_path_factory.mktemp("bomb"), FRAMES)
 
 
 def as_upload(bomb):
