@@ -5,7 +5,9 @@ fold's held-out videos show only people no training video of that fold shows. Ea
 once, by the model of the fold that held it out (its out-of-fold score), exactly as the product scores
 a video (ml.training.evaluate.score_videos). Reported: AUC per fold with mean ± sd, the pooled out-of-fold AUC
 with a bootstrap 95% interval, per-method AUCs, and the threshold and uncertain band chosen on the
-out-of-fold scores. With --final, a model is then trained on every video and saved with that
+out-of-fold scores. Each fold's model also scores its videos the other way (with the mirrored crops
+averaged in, or without them when the recipe flips), so cv.json's "tta_flip" compares test-time flip
+against none on the same models: a paired measurement, free of the seed-to-seed spread. With --final, a model is then trained on every video and saved with that
 threshold and this evaluation as its card: the release candidate. The report itself is
 ml/training/fit_and_report.py's, as in the split mode.
 """
@@ -61,6 +63,7 @@ class KFolds(Division):
         log.info("data: %d videos with faces, %d groups, %d folds of %s videos", len(items),
                  len({i.clip.group for i in items}), cfg.cv, "/".join(str(len(f)) for f in folds))
         oof = np.full(len(items), np.nan)
+        self.other_way = np.full(len(items), np.nan)  # the same models' scores with the flip toggled
         per_fold, history = [], []
         for f in range(cfg.cv):
             held = [n for n, i in enumerate(items) if fold_of[i.clip.path] == f]
@@ -71,13 +74,16 @@ class KFolds(Division):
                        folds=per_fold)
 
     def _fold(self, f: int, items, held: list[int], oof: np.ndarray) -> dict:
-        """Train without fold `f`, score its videos into `oof`; the fold's row (with its history)."""
+        """Train without fold `f`, score its videos into `oof` (and the other way into `other_way`); the
+        fold's row (with its history)."""
         held_set = set(held)
         train = [i for n, i in enumerate(items) if n not in held_set]
         _assert_disjoint(train, [items[n] for n in held])
         fitted = train_on(self.config, train, seed_offset=f, label=f"fold {f + 1}/{self.config.cv} ")
-        oof[held] = score_videos(fitted.detector, [items[n] for n in held])
-        y = labels_of([items[n] for n in held])
+        held_items = [items[n] for n in held]
+        oof[held] = score_videos(fitted.detector, held_items)
+        self.other_way[held] = score_videos(fitted.detector, held_items, flip=not self.config.recipe.tta_flip)
+        y = labels_of(held_items)
         row = {"fold": f + 1, "videos": len(held), "real": int((y == 0).sum()),
                "groups": len({items[n].clip.group for n in held}), "auc": metrics.roc_auc(y, oof[held])}
         log.info("fold %d/%d: held-out AUC %.3f on %d videos (%d real)", f + 1, self.config.cv, row["auc"], len(held),
@@ -91,7 +97,22 @@ class KFolds(Division):
     def evaluation(self, held: HeldOut, report: dict) -> dict:
         fold_aucs = np.array([p["auc"] for p in held.folds if not np.isnan(p["auc"])])
         return {"auc": float(fold_aucs.mean()), "auc_sd": float(fold_aucs.std(ddof=1)) if len(fold_aucs) > 1 else None,
-                "pooled_auc": report["auc"], "folds": held.folds}
+                "pooled_auc": report["auc"], "folds": held.folds, "tta_flip": self._flip_comparison(held)}
+
+    def _flip_comparison(self, held: HeldOut) -> dict:
+        """Pooled out-of-fold AUC of the same fold models scored without and with the mirrored crops, and
+        the paired bootstrap interval of the difference (resampling videos, both scores together)."""
+        y = labels_of(held.items)
+        flipped = self.config.recipe.tta_flip
+        with_flip, without = (held.scores, self.other_way) if flipped else (self.other_way, held.scores)
+        if len(set(y.tolist())) < 2:
+            return {}
+        gain, interval = paired_auc_difference(y, with_flip, without, seed=self.config.seed)
+        result = {"pooled_auc_without": metrics.roc_auc(y, without), "pooled_auc_with": metrics.roc_auc(y, with_flip),
+                  "gain": gain, "gain_ci95": interval}
+        log.info("test-time flip on the same fold models: pooled AUC %.3f without, %.3f with (gain %+.3f, 95%% CI "
+                 "%+.3f..%+.3f)", result["pooled_auc_without"], result["pooled_auc_with"], gain, *interval)
+        return result
 
     def headline(self, evaluation: dict) -> str:
         return (f"cross-validation: AUC {evaluation['auc']:.3f} ± {evaluation['auc_sd'] or 0.0:.3f} over "
@@ -105,6 +126,20 @@ class KFolds(Division):
         return {"cv_auc": evaluation["auc"], "cv_auc_sd": evaluation["auc_sd"], "cv_pooled_auc": report["auc"],
                 "cv_balanced_accuracy": report["balanced_accuracy"], "cv_folds": self.config.cv,
                 "videos": len(held.items), "per_method": report["per_method"]}
+
+
+def paired_auc_difference(labels, a, b, n: int = metrics.BOOTSTRAP, seed: int = 0) -> tuple[float, tuple[float, float]]:
+    """AUC(a) - AUC(b) on the same videos, with a 95% bootstrap interval that resamples videos and keeps
+    each video's two scores together (so the spread of the data cancels and only the difference varies)."""
+    labels, a, b = np.asarray(labels), np.asarray(a), np.asarray(b)
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(n):
+        idx = rng.integers(0, len(labels), len(labels))
+        if 0 < labels[idx].sum() < len(idx):
+            diffs.append(metrics.roc_auc(labels[idx], a[idx]) - metrics.roc_auc(labels[idx], b[idx]))
+    low, high = np.percentile(diffs, [2.5, 97.5]) if diffs else (np.nan, np.nan)
+    return metrics.roc_auc(labels, a) - metrics.roc_auc(labels, b), (float(low), float(high))
 
 
 def _assert_disjoint(train, held) -> None:

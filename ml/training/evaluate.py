@@ -26,12 +26,16 @@ log = logging.getLogger(__name__)
 DESCRIPTION = "Evaluate a DeepTrace checkpoint on a labelled video dataset."
 
 
-def score_videos(detector, items: Sequence[CachedVideo], progress: bool = False) -> np.ndarray:
+def score_videos(detector, items: Sequence[CachedVideo], progress: bool = False, flip: bool | None = None) -> np.ndarray:
     """P(fake) per video: every cached face track through ml.serving.scoring.score_tracks, and the most
-    suspicious track wins, exactly as `analyze` decides."""
+    suspicious track wins, exactly as `analyze` decides. `flip` overrides the detector's test-time flip
+    (None: as the checkpoint says), so one model can be measured both ways."""
     from tqdm import tqdm
 
     from ml.serving.scoring import score_tracks
+
+    if flip is not None:
+        detector = replace(detector, preprocessing={**detector.preprocessing, "tta_flip": flip})
 
     scores = [max(s.fake_probability for s in score_tracks(item.tracks(), detector))
               for item in tqdm(items, desc="scoring", unit="video", leave=False, disable=not progress)]

@@ -19,7 +19,7 @@ CV = [a for a in TINY_TRAINING if a not in ("--test-fraction", "0.5", "--val-fra
 
 
 @pytest.fixture(scope="module")
-def cv_run(tiny_dataset, tiny_cache, tmp_path_factory, django_db_blocker):
+def cv_run(tiny_dataset, tiny_cache, tmp_path_factory, django_db_setup, django_db_blocker):
     out = tmp_path_factory.mktemp("cv") / "cv2"
     text = StringIO()
     with django_db_blocker.unblock():
@@ -58,3 +58,24 @@ def test_the_final_model_analyses_a_generated_clip(cv_run, tiny_dataset):
     detector = load_detector(Path(cv_run["out"]) / "model.pt", "cpu")
     result = analyze(tiny_dataset / "videos" / "fake_2.mp4", detector, AnalyzeOptions(frames=6))
     assert result.verdict in ("real", "fake", "uncertain") and result.frames
+
+
+def test_the_same_fold_models_are_measured_with_and_without_test_time_flip(cv_run):
+    flip = json.loads((cv_run["out"] / "cv.json").read_text())["cv"]["tta_flip"]
+    assert flip["pooled_auc_without"] == pytest.approx(json.loads((cv_run["out"] / "cv.json").read_text())["cv"]["pooled_auc"])
+    assert flip["gain"] == pytest.approx(flip["pooled_auc_with"] - flip["pooled_auc_without"])
+    low, high = flip["gain_ci95"]
+    assert low <= high
+
+
+def test_the_paired_difference_is_exact_for_identical_scores_and_signed_for_a_better_one():
+    import numpy as np
+
+    from ml.training.crossval import paired_auc_difference
+
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    noisy = np.array([0.1, 0.6, 0.3, 0.5, 0.9, 0.4])
+    perfect = np.array([0.1, 0.2, 0.3, 0.7, 0.8, 0.9])
+    assert paired_auc_difference(labels, noisy, noisy, n=50) == (0.0, (0.0, 0.0))
+    gain, (low, high) = paired_auc_difference(labels, perfect, noisy, n=200)
+    assert gain == pytest.approx(1.0 - 7 / 9) and 0.0 <= low <= high  # the noisy one orders 7 of 9 pairs
