@@ -21,8 +21,8 @@ from detector.links import absolute
 REPORT_VERSION = 1
 VERDICT_WORDS = {"real": "Real", "fake": "Fake", "uncertain": "Uncertain", "no_face": "No face found"}
 # Without DEEPTRACE_SITE_URL a downloaded JSON report cannot link to its crops; it says where they are.
-CROPS_IN_PDF = ("The face crops are in the PDF report of this analysis; links to them need the site's address "
-                "(DEEPTRACE_SITE_URL), which is not set.")
+CROPS_IN_PDF = ("The face crops and their heatmaps are in the PDF report of this analysis; links to them need "
+                "the site's address (DEEPTRACE_SITE_URL), which is not set.")
 BAND_RGB = {"real": (31, 122, 77), "uncertain": (168, 107, 0), "fake": (179, 38, 30), "none": (93, 102, 120)}
 
 
@@ -79,7 +79,7 @@ def _frame(analysis, frame):
     return {"track": frame.track, "frame_index": frame.frame_index, "timestamp_s": frame.timestamp_s,
             "fake_probability": frame.fake_probability, "band": analysis.band_of(frame.fake_probability),
             "crop_url": _site_url(reverse("detector:crop", args=[frame.pk])),
-            "heatmap_url": reverse("detector:heatmap", args=[frame.pk]) if frame.heatmap else None}
+            "heatmap_url": _site_url(reverse("detector:heatmap", args=[frame.pk])) if frame.heatmap else None}
 
 
 def _site_url(path):

@@ -47,4 +47,4 @@ def test_without_a_site_url_the_json_report_says_the_crops_are_in_the_pdf(client
     _, body = report(client, user, "json")
     data = json.loads(body)
     assert all(f["crop_url"] is None for f in data["frames"])
-    assert data["crops_note"].startswith("The face crops are in the PDF report of this analysis")
+    assert data["crops_note"].startswith("The face crops and their heatmaps are in the PDF report")
