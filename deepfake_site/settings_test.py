@@ -7,6 +7,9 @@ import tempfile
 # started by the end-to-end tests sees the same files.
 if "DEEPTRACE_VAR_DIR" not in os.environ:  # (setdefault would make a folder in every process)
     os.environ["DEEPTRACE_VAR_DIR"] = tempfile.mkdtemp(prefix="deeptrace-test-")
+    # Made here, so the test session removes it when it ends (tests/conftest.py); a folder given in the
+    # environment is the caller's and stays.
+    os.environ["DEEPTRACE_TEST_VAR_DIR_MADE"] = os.environ["DEEPTRACE_VAR_DIR"]
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
 from .settings import *  # noqa: E402,F401,F403

@@ -2,6 +2,7 @@
 real worker. The plain helpers they use (and tests import) are in tests/fixtures.py."""
 
 import os
+import shutil
 import sys
 import uuid
 
@@ -34,6 +35,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
         connections.close_all()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove the private var/ folder (media, broker, models) deepfake_site/settings_test.py made for this
+    run; the workers the tests started have stopped by now."""
+    made = os.environ.get("DEEPTRACE_TEST_VAR_DIR_MADE")
+    if made and made == os.environ.get("DEEPTRACE_VAR_DIR"):
+        shutil.rmtree(made, ignore_errors=True)
 
 
 @pytest.fixture
