@@ -7,9 +7,10 @@ a video (ml.training.evaluate.score_videos). Reported: AUC per fold with mean ±
 with a bootstrap 95% interval, per-method AUCs, and the threshold and uncertain band chosen on the
 out-of-fold scores. Each fold's model also scores its videos the other way (with the mirrored crops
 averaged in, or without them when the recipe flips), so cv.json's "tta_flip" compares test-time flip
-against none on the same models: a paired measurement, free of the seed-to-seed spread. With --final, a model is then trained on every video and saved with that
-threshold and this evaluation as its card: the release candidate. The report itself is
-ml/training/fit_and_report.py's, as in the split mode.
+against none on the same models: a paired measurement, free of the seed-to-seed spread. With
+--final, a model is then trained on every video and saved with that threshold and this evaluation as
+its card: the release candidate. The report itself is ml/training/fit_and_report.py's, as in the split
+mode.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ class KFolds(Division):
         with_flip, without = (held.scores, self.other_way) if flipped else (self.other_way, held.scores)
         if len(set(y.tolist())) < 2:
             return {}
-        gain, interval = paired_auc_difference(y, with_flip, without, seed=self.config.seed)
+        gain, interval = metrics.paired_auc_difference(y, with_flip, without, seed=self.config.seed)
         result = {"pooled_auc_without": metrics.roc_auc(y, without), "pooled_auc_with": metrics.roc_auc(y, with_flip),
                   "gain": gain, "gain_ci95": interval}
         log.info("test-time flip on the same fold models: pooled AUC %.3f without, %.3f with (gain %+.3f, 95%% CI "
@@ -126,20 +127,6 @@ class KFolds(Division):
         return {"cv_auc": evaluation["auc"], "cv_auc_sd": evaluation["auc_sd"], "cv_pooled_auc": report["auc"],
                 "cv_balanced_accuracy": report["balanced_accuracy"], "cv_folds": self.config.cv,
                 "videos": len(held.items), "per_method": report["per_method"]}
-
-
-def paired_auc_difference(labels, a, b, n: int = metrics.BOOTSTRAP, seed: int = 0) -> tuple[float, tuple[float, float]]:
-    """AUC(a) - AUC(b) on the same videos, with a 95% bootstrap interval that resamples videos and keeps
-    each video's two scores together (so the spread of the data cancels and only the difference varies)."""
-    labels, a, b = np.asarray(labels), np.asarray(a), np.asarray(b)
-    rng = np.random.default_rng(seed)
-    diffs = []
-    for _ in range(n):
-        idx = rng.integers(0, len(labels), len(labels))
-        if 0 < labels[idx].sum() < len(idx):
-            diffs.append(metrics.roc_auc(labels[idx], a[idx]) - metrics.roc_auc(labels[idx], b[idx]))
-    low, high = np.percentile(diffs, [2.5, 97.5]) if diffs else (np.nan, np.nan)
-    return metrics.roc_auc(labels, a) - metrics.roc_auc(labels, b), (float(low), float(high))
 
 
 def _assert_disjoint(train, held) -> None:

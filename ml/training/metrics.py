@@ -107,16 +107,32 @@ def bootstrap_auc_ci(labels, scores, n: int = BOOTSTRAP, seed: int = 0, level: f
     """Percentile bootstrap interval for AUC, resampling videos with replacement; resamples that miss
     a class are skipped."""
     y, s = _arrays(labels, scores)
+    return _bootstrap(y, lambda idx: roc_auc(y[idx], s[idx]), n, seed, level)
+
+
+def paired_auc_difference(labels, a, b, n: int = BOOTSTRAP, seed: int = 0,
+                          level: float = 0.95) -> tuple[float, tuple[float, float]]:
+    """AUC(a) - AUC(b) on the same videos, with a bootstrap interval that resamples videos and keeps
+    each video's two scores together (so the spread of the data cancels and only the difference varies)."""
+    y, a = _arrays(labels, a)
+    b = np.asarray(b, dtype=np.float64)
+    difference = lambda idx: roc_auc(y[idx], a[idx]) - roc_auc(y[idx], b[idx])  # noqa: E731
+    return difference(np.arange(len(y))), _bootstrap(y, difference, n, seed, level)
+
+
+def _bootstrap(y: np.ndarray, statistic, n: int, seed: int, level: float) -> tuple[float, float]:
+    """Percentile interval of `statistic(indices)` over `n` resamples of the videos with replacement;
+    resamples that miss a class are skipped."""
     rng = np.random.default_rng(seed)
-    aucs = []
+    values = []
     for _ in range(n):
         idx = rng.integers(0, len(y), len(y))
         if 0 < y[idx].sum() < len(idx):
-            aucs.append(roc_auc(y[idx], s[idx]))
-    if not aucs:
+            values.append(statistic(idx))
+    if not values:
         return float("nan"), float("nan")
     tail = (1 - level) / 2 * 100
-    return float(np.percentile(aucs, tail)), float(np.percentile(aucs, 100 - tail))
+    return float(np.percentile(values, tail)), float(np.percentile(values, 100 - tail))
 
 
 def choose_threshold(labels, scores, rule: str = "youden") -> float:

@@ -71,7 +71,7 @@ def test_the_same_fold_models_are_measured_with_and_without_test_time_flip(cv_ru
 def test_the_paired_difference_is_exact_for_identical_scores_and_signed_for_a_better_one():
     import numpy as np
 
-    from ml.training.crossval import paired_auc_difference
+    from ml.training.metrics import paired_auc_difference
 
     labels = np.array([0, 0, 0, 1, 1, 1])
     noisy = np.array([0.1, 0.6, 0.3, 0.5, 0.9, 0.4])
