@@ -1,6 +1,6 @@
 """Training throughput: face crops per second, forward + backward + optimiser step, for the fp32 path and
-each faster variant (bf16 autocast, channels-last, torch.compile), with ratios to fp32 measured in the
-same run, so machines and loads compare.
+each faster variant (bf16 autocast, channels-last, bf16 with fp32 depthwise convolutions, torch.compile),
+with ratios to fp32 measured in the same run, so machines and loads compare.
 
     .venv/bin/python bench/train.py [--steps 4] [--threads 2] [--backbone efficientnet_lite0] [--size 112]
                                     [--batch 8] [--frames 16] [--compile] [--backbones]
@@ -26,10 +26,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-# (name, autocast bf16, channels-last, compile)
-VARIANTS = [("fp32", False, False, False), ("fp32 channels-last", False, True, False),
-            ("bf16 autocast", True, False, False), ("bf16 channels-last", True, True, False)]
-COMPILED = [("bf16 compiled", True, False, True)]
+# (name, autocast bf16, channels-last, compile, depthwise convolutions in fp32)
+VARIANTS = [("fp32", False, False, False, False), ("fp32 channels-last", False, True, False, False),
+            ("bf16 autocast", True, False, False, False), ("bf16 channels-last", True, True, False, False),
+            ("bf16 CL, dw fp32", True, True, False, True)]
+COMPILED = [("bf16 compiled", True, False, True, False), ("bf16 CL compiled", True, True, True, False)]
 BACKBONE_CASES = [("resnext50_32x4d", 112), ("efficientnet_lite0", 112), ("efficientnet_lite0", 224),
                   ("efficientnet_lite1", 224), ("efficientnet_lite2", 224)]
 
@@ -39,7 +40,7 @@ class Trainee:
     that comes and goes on a shared machine falls on every variant alike)."""
 
     def __init__(self, backbone: str, size: int, device: str, batch: int, frames: int, bf16: bool = False,
-                 channels_last: bool = False, compile: bool = False):
+                 channels_last: bool = False, compile: bool = False, fp32_depthwise: bool = False):
         import torch
 
         from ml.model.network import DeepfakeDetector, ModelConfig
@@ -48,6 +49,10 @@ class Trainee:
         self.model = DeepfakeDetector(ModelConfig(backbone=backbone)).to(device).train()
         if channels_last:
             self.model.backbone.to(memory_format=torch.channels_last)
+        if fp32_depthwise:  # as ml.training.precision does where bf16 depthwise backward is slow
+            from ml.training.precision import fp32_depthwise_hooks
+
+            fp32_depthwise_hooks(self.model, torch.device(device).type)
         if compile:
             self.model.backbone = torch.compile(self.model.backbone)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), 1e-4)
@@ -93,12 +98,12 @@ def _sync(device: str) -> None:
 def variants_table(args, device: str) -> None:
     print(f"{'device':<6} {'variant':<20} {'crops/s':>9} {'x fp32':>7} {'first step s':>13} {'break-even steps':>17}")
     chosen = VARIANTS + (COMPILED if args.compile else [])
-    trainees = [Trainee(args.backbone, args.size, device, args.batch, args.frames, bf16, cl, comp)
-                for _, bf16, cl, comp in chosen]
+    trainees = [Trainee(args.backbone, args.size, device, args.batch, args.frames, bf16, cl, comp, dw)
+                for _, bf16, cl, comp, dw in chosen]
     measure_all(trainees, args.steps)
     baseline = trainees[0].rate()
-    eager = {(bf16, cl): t for (_, bf16, cl, comp), t in zip(chosen, trainees) if not comp}
-    for (name, bf16, cl, comp), t in zip(chosen, trainees):
+    eager = {(bf16, cl): t for (_, bf16, cl, comp, dw), t in zip(chosen, trainees) if not comp and not dw}
+    for (name, bf16, cl, comp, _), t in zip(chosen, trainees):
         rate, first = t.rate(), t.timings[0]
         even = _break_even(t, eager[bf16, cl]) if comp else ""
         print(f"{device:<6} {name:<20} {rate:>9.1f} {rate / baseline:>7.2f} {first:>13.1f} {even:>17}", flush=True)
@@ -126,7 +131,7 @@ def backbones_table(args, device: str) -> None:
 def main(argv=None) -> None:
     import torch
 
-    from ml.training.precision import native_bf16_cpu
+    from ml.training.precision import depthwise_bf16_slow, native_bf16_cpu
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=4)
@@ -141,13 +146,21 @@ def main(argv=None) -> None:
     torch.set_num_threads(args.threads)
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     print(f"torch {torch.__version__}, {args.threads} CPU threads, CPU capability "
-          f"{torch.backends.cpu.get_cpu_capability()}, native CPU bf16 {native_bf16_cpu()}"
+          f"{torch.backends.cpu.get_cpu_capability()}, native CPU bf16 {native_bf16_cpu()}, bf16 depthwise slow "
+          f"{depthwise_bf16_slow()} ({_cpu_name()})"
           + (f", {torch.cuda.get_device_name()}" if len(devices) > 1 else ""))
     print(f"{args.backbone} at {args.size} px, {args.batch} x {args.frames} crops a step, {args.steps} timed steps")
     for device in devices:
         variants_table(args, device)
         if args.backbones:
             backbones_table(args, device)
+
+
+def _cpu_name() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []:
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "CPU model unknown"
 
 
 if __name__ == "__main__":

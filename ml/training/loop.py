@@ -99,8 +99,6 @@ def fit(items: list[CachedVideo], recipe: Recipe, device: str, *, seed: int = 0,
              else "scratch (random): no ImageNet weights found, expect chance-level results on new people")
     model.to(device)
     mode = step_mode(recipe.precision, device)
-    if mode.channels_last:
-        model = model.to(memory_format=torch.channels_last)
     log.info("%straining steps in %s", label, mode.describe())
     extract = _extraction(items)
     preprocessing = make_preprocessing(recipe.backbone, recipe.size_for(device), recipe.sequence_length,
@@ -108,12 +106,13 @@ def fit(items: list[CachedVideo], recipe: Recipe, device: str, *, seed: int = 0,
     loader = _train_loader(items, recipe, preprocessing, seed, num_workers)
     optimizer, scheduler = make_optimizer(model, recipe, len(loader))
     history = []
-    for epoch in range(1, recipe.epochs + 1):
-        t0 = time.time()
-        loss = train_one_epoch(model, loader, optimizer, scheduler, recipe, device,
-                               f"{label}epoch {epoch}/{recipe.epochs}", progress, mode)
-        history.append({"epoch": epoch, "train_loss": loss, "seconds": round(time.time() - t0, 1)})
-        log.info("%sepoch %d/%d  loss %.4f  (%.0fs)", label, epoch, recipe.epochs, loss, time.time() - t0)
+    with mode.applied_to(model):
+        for epoch in range(1, recipe.epochs + 1):
+            t0 = time.time()
+            loss = train_one_epoch(model, loader, optimizer, scheduler, recipe, device,
+                                   f"{label}epoch {epoch}/{recipe.epochs}", progress, mode)
+            history.append({"epoch": epoch, "train_loss": loss, "seconds": round(time.time() - t0, 1)})
+            log.info("%sepoch %d/%d  loss %.4f  (%.0fs)", label, epoch, recipe.epochs, loss, time.time() - t0)
     model.eval()
     if recipe.tta_flip:
         preprocessing["tta_flip"] = True  # serving scores the mirrored crops too (ml/serving/scoring.py)

@@ -13,6 +13,13 @@ channels-last 45.7 (1.83x), bf16 56.0 (2.24x), bf16 channels-last 76.9 (3.08x); 
 28.5, 35.9, 42.6.
 - "fp32": no autocast anywhere.
 
+Depthwise convolutions can be the exception. On some CPUs oneDNN's bf16 depthwise backward is far slower
+than its fp32 one: on a 2-core Intel Xeon with AMX (2026-12-06) EfficientNet-Lite0's 16 depthwise
+convolutions took 5-7x longer backwards in bf16, so bf16 channels-last ran at 0.8x fp32 channels-last.
+A CPU bf16 mode therefore times one depthwise backward both ways once per process (`depthwise_bf16_slow`,
+about a second) and, where bf16 loses, runs the depthwise convolutions in fp32 inside the bf16 step
+(`fp32_depthwise`): 1.26x fp32 channels-last there, 1.45x plain bf16 (bench/train.py).
+
 The LSTM input and the losses stay fp32 (ml.model.network casts the features; ml.training.loop the
 logits), as on CUDA.
 """
@@ -20,6 +27,8 @@ logits), as on CUDA.
 from __future__ import annotations
 
 import contextlib
+import functools
+import time
 from dataclasses import dataclass
 
 import torch
@@ -33,14 +42,72 @@ class StepMode:
     autocast: torch.dtype | None  # None: fp32
     channels_last: bool
     device_type: str  # "cuda" | "cpu"
+    fp32_depthwise: bool = False  # depthwise convolutions leave autocast (see the module docstring)
 
     def autocast_context(self):
         if self.autocast is None:
             return contextlib.nullcontext()
         return torch.autocast(self.device_type, dtype=self.autocast)
 
+    @contextlib.contextmanager
+    def applied_to(self, model: torch.nn.Module):
+        """The model as the steps need it while the block runs: channels-last (kept afterwards, it is
+        only a layout) and, with `fp32_depthwise`, its depthwise convolutions in fp32 (undone after)."""
+        if self.channels_last:
+            model.to(memory_format=torch.channels_last)
+        handles = fp32_depthwise_hooks(model, self.device_type) if self.fp32_depthwise else []
+        try:
+            yield model
+        finally:
+            for handle in handles:
+                handle.remove()
+
     def describe(self) -> str:
-        return ("bf16 autocast" if self.autocast is not None else "fp32") + (", channels-last" if self.channels_last else "")
+        return (("bf16 autocast" if self.autocast is not None else "fp32")
+                + (" (depthwise convolutions in fp32)" if self.fp32_depthwise else "")
+                + (", channels-last" if self.channels_last else ""))
+
+
+def is_depthwise(module: torch.nn.Module) -> bool:
+    return isinstance(module, torch.nn.Conv2d) and module.groups > 1 and module.groups == module.in_channels
+
+
+def fp32_depthwise_hooks(model: torch.nn.Module, device_type: str) -> list:
+    """Hooks that run every depthwise convolution of `model` in fp32 with autocast off (its input cast up),
+    whatever their class's forward does (timm's same-padding convolutions pad first); the rest of the step
+    stays under autocast. Returns the hook handles, for removal."""
+    def leave_autocast(module, args):
+        module._deeptrace_autocast = torch.is_autocast_enabled(device_type)
+        torch.set_autocast_enabled(device_type, False)
+        return (args[0].float(), *args[1:])
+
+    def restore_autocast(module, args, output):
+        torch.set_autocast_enabled(device_type, module.__dict__.pop("_deeptrace_autocast"))
+
+    handles = []
+    for module in model.modules():
+        if is_depthwise(module):
+            handles += [module.register_forward_pre_hook(leave_autocast), module.register_forward_hook(restore_autocast)]
+    return handles
+
+
+@functools.cache
+def depthwise_bf16_slow(threads: int | None = None) -> bool:
+    """Whether a bf16 depthwise convolution's forward + backward is over 1.2x slower than fp32's on this CPU
+    (a Lite0 shape, best of three each). Measured once per process."""
+    conv = torch.nn.Conv2d(240, 240, 5, padding=2, groups=240).to(memory_format=torch.channels_last)
+    x = torch.randn(64, 240, 14, 14).to(memory_format=torch.channels_last)
+
+    def best(dtype) -> float:
+        layer, inp = conv.to(dtype), x.to(dtype).requires_grad_()
+        times = []
+        for _ in range(4):
+            start = time.perf_counter()
+            layer(inp).sum().backward()
+            times.append(time.perf_counter() - start)
+        return min(times[1:])
+
+    return best(torch.bfloat16) > 1.2 * best(torch.float32)
 
 
 def native_bf16_cpu() -> bool:
@@ -58,4 +125,5 @@ def step_mode(precision: str, device: str) -> StepMode:
     cuda = kind == "cuda"
     bf16 = {"cuda-bf16": cuda, "auto": cuda or native_bf16_cpu(), "bf16": True, "fp32": False}[precision]
     # Channels-last helps tensor cores and oneDNN's CPU kernels alike, in fp32 as in bf16 (see above).
-    return StepMode(torch.bfloat16 if bf16 else None, channels_last=True, device_type=kind)
+    return StepMode(torch.bfloat16 if bf16 else None, channels_last=True, device_type=kind,
+                    fp32_depthwise=bf16 and kind == "cpu" and depthwise_bf16_slow())

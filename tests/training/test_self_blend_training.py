@@ -3,6 +3,7 @@ and a tiny run with self-blending, bf16 steps, test-time flip and a fitted tempe
 that carries them."""
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -68,7 +69,8 @@ def test_a_tiny_self_blended_bf16_run_saves_a_calibrated_flipping_model(tiny_dat
     card = json.loads((Path(result["run_dir"]) / "card.json").read_text())
     assert set(card["evaluation"]["calibration"]) == {"fitted", "ece_before", "ece_after"}
     assert (Path(result["run_dir"]) / "plots" / "reliability.png").read_bytes()[:4] == b"\x89PNG"
-    assert "training steps in bf16 autocast, channels-last" in (Path(result["run_dir"]) / "train.log").read_text()
+    assert re.search(r"training steps in bf16 autocast( \(depthwise convolutions in fp32\))?, channels-last",
+                     (Path(result["run_dir"]) / "train.log").read_text())
     detector = load_detector(result["checkpoint"], "cpu")
     assert detector.calibration == ckpt["calibration"]
 
@@ -92,3 +94,37 @@ def test_channels_last_changes_the_speed_not_the_answer():
         results.append((loss.item(), m.backbone.parameters().__next__().grad.clone()))
     assert results[0][0] == pytest.approx(results[1][0], rel=1e-5)
     assert torch.allclose(results[0][1], results[1][1], rtol=1e-3, atol=1e-6)
+
+
+def test_depthwise_convolutions_leave_autocast_inside_a_bf16_step_and_only_while_training():
+    """Where bf16 depthwise backward is slow (some Intel CPUs), a bf16 step runs them in fp32 and the rest in
+    bf16; the hooks that do it are gone once training ends, so serving sees the plain model."""
+    from ml.training.loop import build_model, sequence_loss
+    from ml.training.precision import StepMode, depthwise_bf16_slow, is_depthwise
+    from ml.training.recipes import recipe_from
+
+    assert step_mode("fp32", "cpu").fp32_depthwise is False
+    assert step_mode("bf16", "cpu").fp32_depthwise is depthwise_bf16_slow()
+    torch.manual_seed(0)
+    model, _, _ = build_model(recipe_from("finetune", lstm_hidden=64))
+    depthwise = [m for m in model.modules() if is_depthwise(m)]
+    pointwise = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d) and m.kernel_size == (1, 1)]
+    assert len(depthwise) == 16 and pointwise
+    seen = {}
+
+    def record(module, args, output):
+        seen[id(module)] = output.dtype
+
+    probes = [m.register_forward_hook(record) for m in depthwise + pointwise]
+    mode = StepMode(torch.bfloat16, channels_last=True, device_type="cpu", fp32_depthwise=True)
+    with mode.applied_to(model):
+        with mode.autocast_context():
+            loss = sequence_loss(model(torch.rand(2, 3, 3, 112, 112)), torch.tensor([0, 1]), 0.5)
+            assert torch.is_autocast_enabled("cpu")  # each depthwise convolution gave autocast back
+        loss.backward()
+    for probe in probes:
+        probe.remove()
+    assert {seen[id(m)] for m in depthwise} == {torch.float32}
+    assert {seen[id(m)] for m in pointwise} == {torch.bfloat16}
+    assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
+    assert not any(m._forward_pre_hooks or m._forward_hooks for m in depthwise)
