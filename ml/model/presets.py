@@ -68,7 +68,7 @@ def train_preset(image_size: int = IMAGE_SIZE, mean=backbones.IMAGENET_MEAN, std
             x = x.flip(-1)
         x = normalise(x)
         shift = rng.uniform(-brightness, brightness) / torch.tensor(std).view(1, 3, 1, 1)
-        return x + shift
+        return x.add_(shift)
 
     return apply
 
@@ -87,9 +87,11 @@ def _normaliser(image_size: int, mean, std):
     std_t = torch.tensor(std).view(1, 3, 1, 1) * 255
 
     def normalise(x: torch.Tensor) -> torch.Tensor:
-        x = x.float()
         if x.shape[-1] != image_size or x.shape[-2] != image_size:
+            # Resized while still uint8 (rounded to whole grey levels, as PIL resizes): torch's antialiased
+            # bilinear has a fast path for uint8 channels-last images, which _stack's crops are, 6-26x
+            # its float path here (224 -> 112 px, 16 crops: 2.5-10 ms against 65 ms).
             x = F.interpolate(x, size=(image_size, image_size), mode="bilinear", antialias=True, align_corners=False)
-        return (x - mean_t) / std_t
+        return x.to(torch.float32, copy=True).sub_(mean_t).div_(std_t)  # one float copy, then in place
 
     return normalise
