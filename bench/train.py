@@ -141,9 +141,16 @@ def loading_table(args) -> None:
     batch = [list(rng.integers(0, 255, (args.frames, 224, 224, 3), dtype=np.uint8)) for _ in range(args.batch)]
     preset = train_preset(args.size, rng=np.random.default_rng(0))
 
-    def float_resize(crops):  # the old path: to float first, then the antialiased resize
-        x = torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2).float()
-        return F.interpolate(x, size=(args.size, args.size), mode="bilinear", antialias=True, align_corners=False)
+    mean = torch.tensor((0.5, 0.5, 0.5)).view(1, 3, 1, 1) * 255
+    std = torch.tensor((0.5, 0.5, 0.5)).view(1, 3, 1, 1) * 255
+    old_rng = np.random.default_rng(0)
+
+    def float_resize(crops):  # the old preset: crop, flip, to float, resize in float, normalise, brighten
+        x = torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2)
+        cut = int(round(224 * old_rng.uniform(0.85, 1.0)))
+        x = x[..., :cut, :cut].flip(-1).float()
+        x = F.interpolate(x, size=(args.size, args.size), mode="bilinear", antialias=True, align_corners=False)
+        return (x - mean) / std + 0.01
 
     timings = {"float resize (before)": [], "uint8 resize (train preset)": []}
     for _ in range(args.steps + 1):

@@ -31,6 +31,7 @@ class Fitted:
     detector: Detector  # in eval mode; threshold and band are the defaults until a rule is chosen
     history: list[dict]  # per epoch: epoch, train_loss, seconds
     backbone_init: str  # "imagenet:<path>" or "random"
+    steps: str = ""  # how the training steps computed (StepMode.describe), for the card
 
 
 # --- Model, optimiser, one epoch ---------------------------------------------------------------------
@@ -117,7 +118,7 @@ def fit(items: list[CachedVideo], recipe: Recipe, device: str, *, seed: int = 0,
     if recipe.tta_flip:
         preprocessing["tta_flip"] = True  # serving scores the mirrored crops too (ml/serving/scoring.py)
     detector = Detector(model, config, preprocessing, DEFAULT_THRESHOLD, DEFAULT_UNCERTAIN_BAND, str(device), "trained")
-    return Fitted(detector, history, backbone_init)
+    return Fitted(detector, history, backbone_init, mode.describe())
 
 
 def _train_loader(items, recipe: Recipe, preprocessing: dict, seed: int, num_workers: int) -> DataLoader:

@@ -22,7 +22,7 @@ def describe_data(data, items) -> str:
     return f"{' + '.join(names)}: {len(items)} videos ({sum(i.clip.target == 0 for i in items)} real), {groups} identity groups"
 
 
-def provenance(config: TrainConfig, backbone_init: str, split: dict | None) -> dict:
+def provenance(config: TrainConfig, backbone_init: str, split: dict | None, steps: str = "") -> dict:
     """Where the model came from, with no path of the trainer's machine (ml/training/portable.py)."""
     portable = config.portable()
     return plain({
@@ -35,11 +35,12 @@ def provenance(config: TrainConfig, backbone_init: str, split: dict | None) -> d
         "cv_folds": config.cv or None,
         "args": portable.as_dict(),  # the whole TrainConfig, paths portable (TrainConfig.from_dict reads it back)
         "torch": str(torch.__version__),
+        "training_steps": steps,  # the precision as it ran on this machine ("bf16 autocast (depthwise ...)")
     })
 
 
 def model_card(config: TrainConfig, detector: Detector, backbone_init: str, threshold: float, band: float,
-               evaluation: dict, plot_paths: dict, split: dict | None) -> dict:
+               evaluation: dict, plot_paths: dict, split: dict | None, steps: str = "") -> dict:
     recipe = config.recipe
     card = {
         "data": " + ".join(config.portable().data),
@@ -50,6 +51,7 @@ def model_card(config: TrainConfig, detector: Detector, backbone_init: str, thre
         "image_size": detector.preprocessing["image_size"],
         "frames": recipe.sequence_length, "epochs": recipe.epochs, "lr": recipe.lr_backbone, "lr_head": recipe.lr_head,
         "batch_size": recipe.batch_size, "lstm_hidden": recipe.lstm_hidden, "precision": recipe.precision,
+        "training_steps": steps,
         "self_blend_rate": recipe.self_blend_rate, "tta_flip": recipe.tta_flip,
         "threshold": threshold, "uncertain_band": band, "threshold_rule": config.threshold_rule,
         "evaluation": evaluation,

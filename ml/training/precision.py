@@ -8,7 +8,7 @@
 - "bf16": bf16 autocast on any device (emulated, so slow, on a CPU without native bf16).
 Every mode runs channels-last: oneDNN's CPU convolutions (EfficientNet's depthwise ones above all) are
 faster in that layout, and it changes no arithmetic, only the order of the same fp32 sums. bench/train.py
-on this 2-core EPYC, quiet, 2 threads, one run (crops/s, ratio to contiguous fp32): fp32 25.0, fp32
+on the 2-core AMD EPYC of earlier sessions, quiet, 2 threads, one run (crops/s, ratio to contiguous fp32): fp32 25.0, fp32
 channels-last 45.7 (1.83x), bf16 56.0 (2.24x), bf16 channels-last 76.9 (3.08x); with 1 thread 15.4,
 28.5, 35.9, 42.6.
 - "fp32": no autocast anywhere.
@@ -18,7 +18,10 @@ than its fp32 one: on a 2-core Intel Xeon with AMX (2026-12-06) EfficientNet-Lit
 convolutions took 5-7x longer backwards in bf16, so bf16 channels-last ran at 0.8x fp32 channels-last.
 A CPU bf16 mode therefore times one depthwise backward both ways once per process (`depthwise_bf16_slow`,
 about a second) and, where bf16 loses, runs the depthwise convolutions in fp32 inside the bf16 step
-(`fp32_depthwise`): 1.26x fp32 channels-last there, 1.45x plain bf16 (bench/train.py).
+(`fp32_depthwise`; DEEPTRACE_FP32_DEPTHWISE=1 or 0 forces the choice): 1.26x fp32 channels-last there,
+1.45x plain bf16 (bench/train.py). The batch norm and activation after each depthwise convolution then
+run in fp32 too (CPU autocast keeps batch norm in its input's type); the next pointwise convolution
+casts back to bf16.
 
 The LSTM input and the losses stay fp32 (ml.model.network casts the features; ml.training.loop the
 logits), as on CUDA.
@@ -28,6 +31,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
+import threading
 import time
 from dataclasses import dataclass
 
@@ -76,38 +81,52 @@ def fp32_depthwise_hooks(model: torch.nn.Module, device_type: str) -> list:
     """Hooks that run every depthwise convolution of `model` in fp32 with autocast off (its input cast up),
     whatever their class's forward does (timm's same-padding convolutions pad first); the rest of the step
     stays under autocast. Returns the hook handles, for removal."""
+    saved = threading.local()  # autocast state is per thread, so is what the hooks set aside
+
     def leave_autocast(module, args):
-        module._deeptrace_autocast = torch.is_autocast_enabled(device_type)
+        saved.__dict__.setdefault("stack", []).append(torch.is_autocast_enabled(device_type))
         torch.set_autocast_enabled(device_type, False)
         return (args[0].float(), *args[1:])
 
     def restore_autocast(module, args, output):
-        torch.set_autocast_enabled(device_type, module.__dict__.pop("_deeptrace_autocast"))
+        torch.set_autocast_enabled(device_type, saved.stack.pop())
 
     handles = []
     for module in model.modules():
         if is_depthwise(module):
-            handles += [module.register_forward_pre_hook(leave_autocast), module.register_forward_hook(restore_autocast)]
+            handles += [module.register_forward_pre_hook(leave_autocast),
+                        # always_call: autocast comes back even when the convolution raises
+                        module.register_forward_hook(restore_autocast, always_call=True)]
     return handles
 
 
+FP32_DEPTHWISE_ENV = "DEEPTRACE_FP32_DEPTHWISE"  # "1" or "0" forces the choice; unset: timed
+
+
+def fp32_depthwise_wanted() -> bool:
+    forced = os.environ.get(FP32_DEPTHWISE_ENV, "").strip()
+    return forced == "1" if forced in ("0", "1") else depthwise_bf16_slow()
+
+
 @functools.cache
-def depthwise_bf16_slow(threads: int | None = None) -> bool:
+def depthwise_bf16_slow() -> bool:
     """Whether a bf16 depthwise convolution's forward + backward is over 1.2x slower than fp32's on this CPU
-    (a Lite0 shape, best of three each). Measured once per process."""
-    conv = torch.nn.Conv2d(240, 240, 5, padding=2, groups=240).to(memory_format=torch.channels_last)
-    x = torch.randn(64, 240, 14, 14).to(memory_format=torch.channels_last)
+    (a Lite0 shape, best of three each, at the process's thread count). Measured once per process, with its
+    own random numbers, so a seeded run draws the same ones whether or not this ran before it."""
+    with torch.random.fork_rng(devices=[]), torch.autocast("cpu", enabled=False), torch.enable_grad():
+        conv = torch.nn.Conv2d(240, 240, 5, padding=2, groups=240).to(memory_format=torch.channels_last)
+        x = torch.randn(64, 240, 14, 14).to(memory_format=torch.channels_last)
 
-    def best(dtype) -> float:
-        layer, inp = conv.to(dtype), x.to(dtype).requires_grad_()
-        times = []
-        for _ in range(4):
-            start = time.perf_counter()
-            layer(inp).sum().backward()
-            times.append(time.perf_counter() - start)
-        return min(times[1:])
+        def best(dtype) -> float:
+            layer, inp = conv.to(dtype), x.to(dtype).requires_grad_()
+            times = []
+            for _ in range(4):
+                start = time.perf_counter()
+                layer(inp).sum().backward()
+                times.append(time.perf_counter() - start)
+            return min(times[1:])
 
-    return best(torch.bfloat16) > 1.2 * best(torch.float32)
+        return best(torch.bfloat16) > 1.2 * best(torch.float32)
 
 
 def native_bf16_cpu() -> bool:
@@ -126,4 +145,4 @@ def step_mode(precision: str, device: str) -> StepMode:
     bf16 = {"cuda-bf16": cuda, "auto": cuda or native_bf16_cpu(), "bf16": True, "fp32": False}[precision]
     # Channels-last helps tensor cores and oneDNN's CPU kernels alike, in fp32 as in bf16 (see above).
     return StepMode(torch.bfloat16 if bf16 else None, channels_last=True, device_type=kind,
-                    fp32_depthwise=bf16 and kind == "cpu" and depthwise_bf16_slow())
+                    fp32_depthwise=bf16 and kind == "cpu" and fp32_depthwise_wanted())

@@ -25,7 +25,7 @@ def test_the_eval_preset_resizes_within_one_grey_level_of_a_float_resize():
     assert (grey - reference).abs().max() <= 1.0 + 1e-3
 
 
-def test_the_train_preset_crops_flips_and_resizes_uint8_faces():
+def test_the_train_preset_gives_normalised_float_crops_of_the_model_size():
     x = train_preset(112, rng=np.random.default_rng(1))(crops())
     assert x.shape == (4, 3, 112, 112) and x.dtype == torch.float32 and torch.isfinite(x).all()
     assert x.mean().abs() < 2  # normalised, not raw grey levels

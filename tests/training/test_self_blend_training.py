@@ -67,6 +67,7 @@ def test_a_tiny_self_blended_bf16_run_saves_a_calibrated_flipping_model(tiny_dat
     assert ckpt["provenance"]["recipe"]["self_blend_rate"] == 0.5 and ckpt["preprocessing"]["tta_flip"] is True
     assert ckpt["calibration"]["method"] == "temperature" and ckpt["calibration"]["T"] > 0
     card = json.loads((Path(result["run_dir"]) / "card.json").read_text())
+    assert card["training_steps"].startswith("bf16 autocast") and card["training_steps"].endswith("channels-last")
     assert set(card["evaluation"]["calibration"]) == {"fitted", "ece_before", "ece_after"}
     assert (Path(result["run_dir"]) / "plots" / "reliability.png").read_bytes()[:4] == b"\x89PNG"
     assert re.search(r"training steps in bf16 autocast( \(depthwise convolutions in fp32\))?, channels-last",
@@ -128,3 +129,18 @@ def test_depthwise_convolutions_leave_autocast_inside_a_bf16_step_and_only_while
     assert {seen[id(m)] for m in pointwise} == {torch.bfloat16}
     assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
     assert not any(m._forward_pre_hooks or m._forward_hooks for m in depthwise)
+
+
+def test_a_depthwise_convolution_that_raises_still_gives_autocast_back(monkeypatch):
+    from ml.training.precision import FP32_DEPTHWISE_ENV, fp32_depthwise_hooks
+
+    conv = torch.nn.Conv2d(4, 4, 3, groups=4)
+    fp32_depthwise_hooks(conv, "cpu")
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        with pytest.raises(RuntimeError):
+            conv(torch.rand(1, 5, 8, 8))  # 5 channels: the convolution refuses
+        assert torch.is_autocast_enabled("cpu")  # the step goes on under autocast
+        assert conv(torch.rand(1, 4, 8, 8)).dtype == torch.float32
+    for forced, expected in (("1", True), ("0", False)):  # the override an ML engineer can set
+        monkeypatch.setenv(FP32_DEPTHWISE_ENV, forced)
+        assert step_mode("bf16", "cpu").fp32_depthwise is expected
