@@ -10,8 +10,7 @@ crops, after one warm-up step (a compiled variant's first step, the compile, is 
 pays back only if the run has enough steps, `break-even steps`). The variants take their steps in
 turn, so a load that comes and goes on a shared machine falls on all of them alike, and the rate is
 that of the median step. The default shape is the default
-recipe's step on a CPU (Lite0, 112 px, 8 sequences x 16 crops). A last table times one step's input
-(the training preset on 224 px crops) against the float resize it replaced. --backbones adds the old table:
+recipe's step on a CPU (Lite0, 112 px, 8 sequences x 16 crops). --backbones adds the old table:
 fp32 per backbone and input size, relative to ResNeXt-50 at 112 px.
 """
 
@@ -129,42 +128,6 @@ def backbones_table(args, device: str) -> None:
         print(f"{device:<6} {backbone:<20} {size:>4} {rate:>9.1f} {rate / baseline:>10.2f}", flush=True)
 
 
-def loading_table(args) -> None:
-    """A batch's input on the main thread (the DataLoader has no workers by default): the training preset on
-    cached 224 px uint8 crops, against the float resize it used before (the same crops, the same run)."""
-    import torch
-    import torch.nn.functional as F
-
-    from ml.model.presets import train_preset
-
-    rng = np.random.default_rng(0)
-    batch = [list(rng.integers(0, 255, (args.frames, 224, 224, 3), dtype=np.uint8)) for _ in range(args.batch)]
-    preset = train_preset(args.size, rng=np.random.default_rng(0))
-
-    mean = torch.tensor((0.5, 0.5, 0.5)).view(1, 3, 1, 1) * 255
-    std = torch.tensor((0.5, 0.5, 0.5)).view(1, 3, 1, 1) * 255
-    old_rng = np.random.default_rng(0)
-
-    def float_resize(crops):  # the old preset: crop, flip, to float, resize in float, normalise, brighten
-        x = torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2)
-        cut = int(round(224 * old_rng.uniform(0.85, 1.0)))
-        x = x[..., :cut, :cut].flip(-1).float()
-        x = F.interpolate(x, size=(args.size, args.size), mode="bilinear", antialias=True, align_corners=False)
-        return (x - mean) / std + 0.01
-
-    timings = {"float resize (before)": [], "uint8 resize (train preset)": []}
-    for _ in range(args.steps + 1):
-        for name, fn in zip(timings, (float_resize, preset)):
-            start = time.perf_counter()
-            torch.stack([fn(crops) for crops in batch])
-            timings[name].append(time.perf_counter() - start)
-    base = float(np.median(timings["float resize (before)"][1:]))
-    print(f"{'input of one step':<28} {'ms':>7} {'x before':>9}")
-    for name, values in timings.items():
-        ms = float(np.median(values[1:]))
-        print(f"{name:<28} {ms * 1000:>7.0f} {base / ms:>9.2f}", flush=True)
-
-
 def main(argv=None) -> None:
     import torch
 
@@ -191,7 +154,6 @@ def main(argv=None) -> None:
         variants_table(args, device)
         if args.backbones:
             backbones_table(args, device)
-    loading_table(args)
 
 
 def _cpu_name() -> str:
