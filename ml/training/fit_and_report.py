@@ -78,11 +78,10 @@ def report(config: TrainConfig, division: Division, held: HeldOut, outcome: dict
                **division.summary(held, full, evaluation, round(time.time() - started, 1))}
     result = {"run_dir": str(run_dir), **summary}
     if held.model is not None:
-        card = model_card(config, held.model.detector, held.model.backbone_init, threshold, band, evaluation,
-                          plot_paths, held.split, held.model.steps)
+        card = model_card(config, held.model, threshold, band, evaluation, plot_paths, held.split)
         save_model(run_dir / "model.pt", held.model.detector, threshold, band,
                    division.checkpoint_metrics(held, full, evaluation),
-                   provenance(config, held.model.backbone_init, held.split, held.model.steps), card, calibration)
+                   provenance(config, held.model, held.split), card, calibration)
         write_json(run_dir / "card.json", card)
         result.update(checkpoint=str(run_dir / "model.pt"), card=card)
         log.info("saved %s (threshold %.3f, uncertain band %.2f)", run_dir / "model.pt", threshold, band)

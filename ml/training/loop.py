@@ -31,7 +31,7 @@ class Fitted:
     detector: Detector  # in eval mode; threshold and band are the defaults until a rule is chosen
     history: list[dict]  # per epoch: epoch, train_loss, seconds
     backbone_init: str  # "imagenet:<path>" or "random"
-    steps: str = ""  # how the training steps computed (StepMode.describe), for the card
+    steps: str  # how the training steps computed (StepMode.describe), for the card and provenance
 
 
 # --- Model, optimiser, one epoch ---------------------------------------------------------------------
@@ -70,12 +70,11 @@ def sequence_loss(out, y: torch.Tensor, step_weight: float) -> torch.Tensor:
 
 
 def train_one_epoch(model, loader, optimizer, scheduler, recipe: Recipe, device: str, desc: str, progress: bool,
-                    mode: StepMode | None = None) -> float:
+                    mode: StepMode) -> float:
     from tqdm import tqdm
 
     model.train()
     total, count = 0.0, 0
-    mode = mode or step_mode(recipe.precision, device)
     for x, y in tqdm(loader, desc=desc, unit="batch", leave=False, disable=not progress):
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         with mode.autocast_context():

@@ -12,6 +12,7 @@ import torch
 from ml.model.checkpoint import Detector, save_checkpoint
 from ml.training import plots
 from ml.training.config import TrainConfig
+from ml.training.loop import Fitted
 from ml.training.portable import portable_init
 
 
@@ -22,11 +23,11 @@ def describe_data(data, items) -> str:
     return f"{' + '.join(names)}: {len(items)} videos ({sum(i.clip.target == 0 for i in items)} real), {groups} identity groups"
 
 
-def provenance(config: TrainConfig, backbone_init: str, split: dict | None, steps: str = "") -> dict:
+def provenance(config: TrainConfig, fitted: Fitted, split: dict | None) -> dict:
     """Where the model came from, with no path of the trainer's machine (ml/training/portable.py)."""
     portable = config.portable()
     return plain({
-        "backbone_init": portable_init(backbone_init),
+        "backbone_init": portable_init(fitted.backbone_init),
         "trained": True,
         "recipe": config.recipe.as_dict(),
         "data": " + ".join(portable.data),  # dataset names (NAME:LAYOUT where a layout was named)
@@ -35,13 +36,13 @@ def provenance(config: TrainConfig, backbone_init: str, split: dict | None, step
         "cv_folds": config.cv or None,
         "args": portable.as_dict(),  # the whole TrainConfig, paths portable (TrainConfig.from_dict reads it back)
         "torch": str(torch.__version__),
-        "training_steps": steps,  # the precision as it ran on this machine ("bf16 autocast (depthwise ...)")
+        "training_steps": fitted.steps,  # the precision as it ran on this machine ("bf16 autocast (depthwise ...)")
     })
 
 
-def model_card(config: TrainConfig, detector: Detector, backbone_init: str, threshold: float, band: float,
-               evaluation: dict, plot_paths: dict, split: dict | None, steps: str = "") -> dict:
-    recipe = config.recipe
+def model_card(config: TrainConfig, fitted: Fitted, threshold: float, band: float, evaluation: dict,
+               plot_paths: dict, split: dict | None) -> dict:
+    recipe, detector, backbone_init = config.recipe, fitted.detector, fitted.backbone_init
     card = {
         "data": " + ".join(config.portable().data),
         "backbone": recipe.backbone,
@@ -51,7 +52,7 @@ def model_card(config: TrainConfig, detector: Detector, backbone_init: str, thre
         "image_size": detector.preprocessing["image_size"],
         "frames": recipe.sequence_length, "epochs": recipe.epochs, "lr": recipe.lr_backbone, "lr_head": recipe.lr_head,
         "batch_size": recipe.batch_size, "lstm_hidden": recipe.lstm_hidden, "precision": recipe.precision,
-        "training_steps": steps,
+        "training_steps": fitted.steps,
         "self_blend_rate": recipe.self_blend_rate, "tta_flip": recipe.tta_flip,
         "threshold": threshold, "uncertain_band": band, "threshold_rule": config.threshold_rule,
         "evaluation": evaluation,
