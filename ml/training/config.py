@@ -36,6 +36,7 @@ class TrainConfig:
     seed: int = 0
     cv: int = 0  # K of group K-fold cross-validation; 0: one split
     final: bool = False  # with cv: then train on every video, the threshold from the folds
+    score_every: int = 0  # with cv: also score each fold's held-out videos every N epochs (AUC by epoch)
     test_fraction: float = 0.3
     val_fraction: float = 0.2  # share of the training groups held out to choose the threshold
     split: str | None = None  # a saved split.json to reuse instead of drawing one
@@ -50,6 +51,8 @@ class TrainConfig:
             raise ValueError(f"threshold_rule must be one of {THRESHOLD_RULES}, not {self.threshold_rule!r}")
         if self.cv == 1 or self.cv < 0:
             raise ValueError("Cross-validation needs at least 2 folds (cv=0 trains on one split).")
+        if self.score_every < 0 or (self.score_every and not self.cv):
+            raise ValueError("score_every (--score-every) needs cross-validation (--cv 2 or more) and a positive number of epochs.")
 
     @property
     def progress(self) -> bool:

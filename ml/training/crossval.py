@@ -65,6 +65,7 @@ class KFolds(Division):
                  len({i.clip.group for i in items}), cfg.cv, "/".join(str(len(f)) for f in folds))
         oof = np.full(len(items), np.nan)
         self.other_way = np.full(len(items), np.nan)  # the same models' scores with the flip toggled
+        self.by_epoch: dict[int, np.ndarray] = {}  # --score-every: out-of-fold scores after earlier epochs
         per_fold, history = [], []
         for f in range(cfg.cv):
             held = [n for n, i in enumerate(items) if fold_of[i.clip.path] == f]
@@ -80,8 +81,9 @@ class KFolds(Division):
         held_set = set(held)
         train = [i for n, i in enumerate(items) if n not in held_set]
         _assert_disjoint(train, [items[n] for n in held])
-        fitted = train_on(self.config, train, seed_offset=f, label=f"fold {f + 1}/{self.config.cv} ")
         held_items = [items[n] for n in held]
+        fitted = train_on(self.config, train, seed_offset=f, label=f"fold {f + 1}/{self.config.cv} ",
+                          after_epoch=self._scorer(held, held_items, len(items)))
         oof[held] = score_videos(fitted.detector, held_items)
         self.other_way[held] = score_videos(fitted.detector, held_items, flip=not self.config.recipe.tta_flip)
         y = labels_of(held_items)
@@ -91,14 +93,43 @@ class KFolds(Division):
                  row["real"])
         return {**row, "history": fitted.history}
 
+    def _scorer(self, held: list[int], held_items, n_items: int):
+        """With --score-every N: a look after every N-th epoch that scores the fold's held-out videos."""
+        every = self.config.score_every
+        if not every:
+            return None
+
+        def score(epoch: int, detector) -> None:
+            if epoch % every == 0:
+                scores = self.by_epoch.setdefault(epoch, np.full(n_items, np.nan))
+                scores[held] = score_videos(detector, held_items, flip=self.config.recipe.tta_flip)
+                log.info("  held-out AUC after epoch %d: %.3f", epoch, metrics.roc_auc(labels_of(held_items), scores[held]))
+        return score
+
+    def _auc_by_epoch(self, held: HeldOut) -> dict:
+        """Pooled out-of-fold AUC after each scored epoch (and the last): how many epochs the recipe needs."""
+        if not self.by_epoch:
+            return {}
+        y = labels_of(held.items)
+        curve = {epoch: s for epoch, s in sorted(self.by_epoch.items())} | {self.config.recipe.epochs: held.scores}
+        out = {str(epoch): {"pooled_auc": metrics.roc_auc(y, s), "pooled_auc_ci95": metrics.bootstrap_auc_ci(
+            y, s, seed=self.config.seed)} for epoch, s in curve.items()}
+        log.info("pooled out-of-fold AUC by epoch: %s",
+                 ", ".join(f"{e}: {r['pooled_auc']:.3f}" for e, r in out.items()))
+        return out
+
     def protocol(self) -> str:
         return (f"{self.config.cv}-fold group cross-validation (identity-closed groups, seed {self.config.seed}): "
                 "each video scored by a model that never saw its people")
 
     def evaluation(self, held: HeldOut, report: dict) -> dict:
         fold_aucs = np.array([p["auc"] for p in held.folds if not np.isnan(p["auc"])])
-        return {"auc": float(fold_aucs.mean()), "auc_sd": float(fold_aucs.std(ddof=1)) if len(fold_aucs) > 1 else None,
-                "pooled_auc": report["auc"], "folds": held.folds, "tta_flip": self._flip_comparison(held)}
+        result = {"auc": float(fold_aucs.mean()), "auc_sd": float(fold_aucs.std(ddof=1)) if len(fold_aucs) > 1 else None,
+                  "pooled_auc": report["auc"], "folds": held.folds, "tta_flip": self._flip_comparison(held)}
+        by_epoch = self._auc_by_epoch(held)
+        if by_epoch:
+            result["auc_by_epoch"] = by_epoch
+        return result
 
     def _flip_comparison(self, held: HeldOut) -> dict:
         """Pooled out-of-fold AUC of the same fold models scored without and with the mirrored crops, and

@@ -61,7 +61,8 @@ class Division:
         raise NotImplementedError
 
 
-def train_on(config: TrainConfig, items: list[CachedVideo], seed_offset: int = 0, label: str = "") -> Fitted:
+def train_on(config: TrainConfig, items: list[CachedVideo], seed_offset: int = 0, label: str = "",
+             after_epoch=None) -> Fitted:
     """`fit` with the run's recipe, device and loader settings."""
     return fit(items, config.recipe, config.device, seed=config.seed + seed_offset, weights_path=config.backbone_weights,
-               num_workers=config.num_workers, progress=config.progress, label=label)
+               num_workers=config.num_workers, progress=config.progress, label=label, after_epoch=after_epoch)

@@ -90,8 +90,10 @@ def train_one_epoch(model, loader, optimizer, scheduler, recipe: Recipe, device:
 
 
 def fit(items: list[CachedVideo], recipe: Recipe, device: str, *, seed: int = 0, weights_path=None,
-        num_workers: int = 0, progress: bool = True, label: str = "") -> Fitted:
-    """Train a detector on `items` with `recipe`."""
+        num_workers: int = 0, progress: bool = True, label: str = "", after_epoch=None) -> Fitted:
+    """Train a detector on `items` with `recipe`. `after_epoch(epoch, detector)`, where given, sees the
+    model as it stands after each epoch but the last (in eval mode, for scoring; training resumes as if
+    it had not looked)."""
     torch.manual_seed(seed)
     model, config, backbone_init = build_model(recipe, weights_path)
     log.info("%sbackbone %s initialised from %s", label, recipe.backbone,
@@ -113,11 +115,25 @@ def fit(items: list[CachedVideo], recipe: Recipe, device: str, *, seed: int = 0,
                                    f"{label}epoch {epoch}/{recipe.epochs}", progress, mode)
             history.append({"epoch": epoch, "train_loss": loss, "seconds": round(time.time() - t0, 1)})
             log.info("%sepoch %d/%d  loss %.4f  (%.0fs)", label, epoch, recipe.epochs, loss, time.time() - t0)
+            if after_epoch is not None and epoch < recipe.epochs:
+                _look(model, lambda: after_epoch(epoch, Detector(model, config, preprocessing, DEFAULT_THRESHOLD,
+                                                                 DEFAULT_UNCERTAIN_BAND, str(device), "trained")))
     model.eval()
     if recipe.tta_flip:
         preprocessing["tta_flip"] = True  # serving scores the mirrored crops too (ml/serving/scoring.py)
     detector = Detector(model, config, preprocessing, DEFAULT_THRESHOLD, DEFAULT_UNCERTAIN_BAND, str(device), "trained")
     return Fitted(detector, history, backbone_init, mode.describe())
+
+
+def _look(model, look) -> None:
+    """Run `look` on the model in eval mode, then put it back in training: the random streams are forked
+    so that looking leaves the rest of training exactly as it would have been."""
+    with torch.random.fork_rng(devices=[]):
+        model.eval()
+        try:
+            look()
+        finally:
+            model.train()
 
 
 def _train_loader(items, recipe: Recipe, preprocessing: dict, seed: int, num_workers: int) -> DataLoader:

@@ -76,6 +76,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=TrainConfig.seed)
     p.add_argument("--cv", type=int, default=TrainConfig.cv, metavar="K", help="group K-fold cross-validation instead of one split")
     p.add_argument("--final", action="store_true", help="with --cv: then train on every video, threshold from the folds")
+    p.add_argument("--score-every", type=int, default=TrainConfig.score_every, metavar="N",
+                   help="with --cv: also score each fold's held-out videos every N epochs (held-out AUC by epoch)")
     p.add_argument("--test-fraction", type=float, default=TrainConfig.test_fraction)
     p.add_argument("--val-fraction", type=float, default=TrainConfig.val_fraction,
                    help="share of the training groups held for the threshold")

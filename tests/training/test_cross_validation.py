@@ -79,3 +79,35 @@ def test_the_paired_difference_is_exact_for_identical_scores_and_signed_for_a_be
     assert paired_auc_difference(labels, noisy, noisy, n=50) == (0.0, (0.0, 0.0))
     gain, (low, high) = paired_auc_difference(labels, perfect, noisy, n=200)
     assert gain == pytest.approx(1.0 - 7 / 9) and 0.0 <= low <= high  # the noisy one orders 7 of 9 pairs
+
+
+@pytest.fixture(scope="module")
+def scored_every_epoch(tiny_dataset, tiny_cache, tmp_path_factory):
+    out = tmp_path_factory.mktemp("cv") / "cv2-every"
+    call_command("train_model", "--data", str(tiny_dataset), "--cache-dir", str(tiny_cache), "--output", str(out),
+                 "--cv", "2", "--score-every", "1", *CV, stdout=StringIO())
+    return out
+
+
+def test_score_every_reports_the_pooled_auc_after_each_epoch_the_last_being_the_runs_own(scored_every_epoch):
+    cv = json.loads((scored_every_epoch / "cv.json").read_text())["cv"]
+    assert list(cv["auc_by_epoch"]) == ["1", "2"]  # TINY_TRAINING trains 2 epochs
+    assert cv["auc_by_epoch"]["2"]["pooled_auc"] == pytest.approx(cv["pooled_auc"])
+    low, high = cv["auc_by_epoch"]["1"]["pooled_auc_ci95"]
+    assert 0.0 <= low <= high <= 1.0
+
+
+def test_scoring_along_the_way_leaves_the_trained_models_unchanged(scored_every_epoch, cv_run):
+    """The same seed and settings with and without --score-every: the same out-of-fold scores, so a run
+    measured along the way is the run it would have been."""
+    def scores(run):
+        rows = (run / "oof_scores.csv").read_text().strip().splitlines()[1:]
+        return {r.split(",")[0]: float(r.rsplit(",", 1)[1]) for r in rows}
+    assert scores(scored_every_epoch) == pytest.approx(scores(cv_run["out"]), abs=1e-6)
+
+
+def test_score_every_needs_cross_validation(tiny_dataset, tmp_path):
+    from django.core.management.base import CommandError
+    with pytest.raises(CommandError, match=r"--score-every\) needs cross-validation"):
+        call_command("train_model", "--data", str(tiny_dataset), "--output", str(tmp_path / "x"), "--score-every", "5",
+                     *TINY_TRAINING, stdout=StringIO())

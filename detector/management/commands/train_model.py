@@ -30,8 +30,12 @@ class Command(BaseCommand):
         parser.add_argument("--name", help="model version name (default: the run folder's name)")
 
     def handle(self, *args, register=False, activate=False, name=None, **options):
+        try:  # options that contradict each other are the user's to fix, in a sentence
+            config = train.build_config(argparse.Namespace(**ml_options(options, train.add_arguments)))
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         try:
-            result = train.run(train.build_config(argparse.Namespace(**ml_options(options, train.add_arguments))))
+            result = train.run(config)
         except DatasetError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(summary_line(result))
