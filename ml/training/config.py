@@ -53,6 +53,9 @@ class TrainConfig:
             raise ValueError("Cross-validation needs at least 2 folds (cv=0 trains on one split).")
         if self.score_every < 0 or (self.score_every and not self.cv):
             raise ValueError("score_every (--score-every) needs cross-validation (--cv 2 or more) and a positive number of epochs.")
+        if self.score_every >= self.recipe.epochs:
+            raise ValueError(f"score_every (--score-every) {self.score_every} would score nothing before the last epoch: "
+                             f"the recipe trains {self.recipe.epochs}; take fewer.")
 
     @property
     def progress(self) -> bool:

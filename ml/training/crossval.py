@@ -82,8 +82,9 @@ class KFolds(Division):
         train = [i for n, i in enumerate(items) if n not in held_set]
         _assert_disjoint(train, [items[n] for n in held])
         held_items = [items[n] for n in held]
-        fitted = train_on(self.config, train, seed_offset=f, label=f"fold {f + 1}/{self.config.cv} ",
-                          after_epoch=self._scorer(held, held_items, len(items)))
+        label = f"fold {f + 1}/{self.config.cv}"
+        fitted = train_on(self.config, train, seed_offset=f, label=label + " ",
+                          after_epoch=self._scorer(label, held, held_items, len(items)))
         oof[held] = score_videos(fitted.detector, held_items)
         self.other_way[held] = score_videos(fitted.detector, held_items, flip=not self.config.recipe.tta_flip)
         y = labels_of(held_items)
@@ -93,7 +94,7 @@ class KFolds(Division):
                  row["real"])
         return {**row, "history": fitted.history}
 
-    def _scorer(self, held: list[int], held_items, n_items: int):
+    def _scorer(self, label: str, held: list[int], held_items, n_items: int):
         """With --score-every N: a look after every N-th epoch that scores the fold's held-out videos."""
         every = self.config.score_every
         if not every:
@@ -103,7 +104,8 @@ class KFolds(Division):
             if epoch % every == 0:
                 scores = self.by_epoch.setdefault(epoch, np.full(n_items, np.nan))
                 scores[held] = score_videos(detector, held_items, flip=self.config.recipe.tta_flip)
-                log.info("  held-out AUC after epoch %d: %.3f", epoch, metrics.roc_auc(labels_of(held_items), scores[held]))
+                log.info("%s held-out AUC after epoch %d: %.3f", label, epoch,
+                         metrics.roc_auc(labels_of(held_items), scores[held]))
         return score
 
     def _auc_by_epoch(self, held: HeldOut) -> dict:
@@ -113,7 +115,7 @@ class KFolds(Division):
         y = labels_of(held.items)
         curve = {epoch: s for epoch, s in sorted(self.by_epoch.items())} | {self.config.recipe.epochs: held.scores}
         out = {str(epoch): {"pooled_auc": metrics.roc_auc(y, s), "pooled_auc_ci95": metrics.bootstrap_auc_ci(
-            y, s, seed=self.config.seed)} for epoch, s in curve.items()}
+            y, s, n=self.config.bootstrap, seed=self.config.seed)} for epoch, s in curve.items()}
         log.info("pooled out-of-fold AUC by epoch: %s",
                  ", ".join(f"{e}: {r['pooled_auc']:.3f}" for e, r in out.items()))
         return out

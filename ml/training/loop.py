@@ -126,8 +126,9 @@ def fit(items: list[CachedVideo], recipe: Recipe, device: str, *, seed: int = 0,
 
 
 def _look(model, look) -> None:
-    """Run `look` on the model in eval mode, then put it back in training: the random streams are forked
-    so that looking leaves the rest of training exactly as it would have been."""
+    """Run `look` on the model in eval mode, then put it back in training. Scoring in eval mode draws no
+    random numbers (no dropout; the loaders have their own generators); the CPU stream is forked anyway,
+    so that a look that did draw could not change the rest of training."""
     with torch.random.fork_rng(devices=[]):
         model.eval()
         try:

@@ -103,30 +103,39 @@ def classification_report(labels, scores, threshold: float, *, bootstrap: int = 
     }
 
 
-def bootstrap_auc_ci(labels, scores, n: int = BOOTSTRAP, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
-    """Percentile bootstrap interval for AUC, resampling videos with replacement; resamples that miss
-    a class are skipped."""
+def bootstrap_auc_ci(labels, scores, n: int = BOOTSTRAP, seed: int = 0, level: float = 0.95,
+                     groups=None) -> tuple[float, float]:
+    """Percentile bootstrap interval for AUC, resampling videos with replacement (or, given `groups`,
+    whole groups: videos of the same people are not independent); resamples that miss a class are skipped."""
     y, s = _arrays(labels, scores)
-    return _bootstrap(y, lambda idx: roc_auc(y[idx], s[idx]), n, seed, level)
+    return _bootstrap(y, lambda idx: roc_auc(y[idx], s[idx]), n, seed, level, groups)
 
 
-def paired_auc_difference(labels, a, b, n: int = BOOTSTRAP, seed: int = 0,
-                          level: float = 0.95) -> tuple[float, tuple[float, float]]:
-    """AUC(a) - AUC(b) on the same videos, with a bootstrap interval that resamples videos and keeps
-    each video's two scores together (so the spread of the data cancels and only the difference varies)."""
+def paired_auc_difference(labels, a, b, n: int = BOOTSTRAP, seed: int = 0, level: float = 0.95,
+                          groups=None) -> tuple[float, tuple[float, float]]:
+    """AUC(a) - AUC(b) on the same videos, with a bootstrap interval that resamples videos (or whole
+    `groups`) and keeps each video's two scores together (so the spread of the data cancels and only
+    the difference varies)."""
     y, a = _arrays(labels, a)
     b = np.asarray(b, dtype=np.float64)
     difference = lambda idx: roc_auc(y[idx], a[idx]) - roc_auc(y[idx], b[idx])  # noqa: E731
-    return difference(np.arange(len(y))), _bootstrap(y, difference, n, seed, level)
+    return difference(np.arange(len(y))), _bootstrap(y, difference, n, seed, level, groups)
 
 
-def _bootstrap(y: np.ndarray, statistic, n: int, seed: int, level: float) -> tuple[float, float]:
-    """Percentile interval of `statistic(indices)` over `n` resamples of the videos with replacement;
-    resamples that miss a class are skipped."""
+def _bootstrap(y: np.ndarray, statistic, n: int, seed: int, level: float, groups=None) -> tuple[float, float]:
+    """Percentile interval of `statistic(indices)` over `n` resamples with replacement, of the videos or,
+    given `groups` (one label per video), of whole groups; resamples that miss a class are skipped."""
     rng = np.random.default_rng(seed)
+    members = None
+    if groups is not None:
+        _, group_of = np.unique(np.asarray(groups), return_inverse=True)
+        members = [np.flatnonzero(group_of == g) for g in range(group_of.max() + 1)]
     values = []
     for _ in range(n):
-        idx = rng.integers(0, len(y), len(y))
+        if members is None:
+            idx = rng.integers(0, len(y), len(y))
+        else:
+            idx = np.concatenate([members[g] for g in rng.integers(0, len(members), len(members))])
         if 0 < y[idx].sum() < len(idx):
             values.append(statistic(idx))
     if not values:

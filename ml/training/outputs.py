@@ -4,6 +4,7 @@ per-video scores CSV and the JSON summaries. Shared by the split and cross-valid
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -101,9 +102,12 @@ def cache_summary(prep: dict) -> dict:
 
 
 def write_scores(path, items, scores) -> None:
-    lines = ["file,label,group,method,compression,p_fake"]
-    lines += [f"{i.clip.path},{i.clip.label},{i.clip.group},{i.clip.method},{i.clip.compression},{s:.6f}" for i, s in zip(items, scores)]
-    Path(path).write_text("\n".join(lines) + "\n")
+    """One row per held-out video (quoted as CSV needs: a path may hold a comma); p_fake stays last."""
+    with Path(path).open("w", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["file", "label", "group", "method", "compression", "dataset", "p_fake"])
+        writer.writerows([i.clip.path, i.clip.label, i.clip.group, i.clip.method, i.clip.compression, i.clip.dataset,
+                          f"{s:.6f}"] for i, s in zip(items, scores))
 
 
 def write_json(path: Path, value) -> None:

@@ -9,10 +9,12 @@ from django.core.management.base import CommandError
 from ml.training import compare, metrics
 
 
-def write_scores(path, root, rows):
-    """An oof_scores.csv as train_model writes it: rows of (name, label, method, p_fake)."""
-    lines = ["file,label,group,method,compression,p_fake"]
-    lines += [f"{root}/{name},{label},g{n},{method},c23,{p:.6f}" for n, (name, label, method, p) in enumerate(rows)]
+def write_scores(path, root, rows, dataset=None):
+    """An oof_scores.csv as train_model wrote it before runs named their dataset (or, given `dataset`, as
+    it writes it now): rows of (name, label, method, p_fake), each video its own group."""
+    header = "file,label,group,method,compression" + (",dataset" if dataset else "") + ",p_fake"
+    lines = [header] + [f"{root}/{name},{label},g{n:03d},{method},c23" + (f",{dataset}" if dataset else "") + f",{p:.6f}"
+                        for n, (name, label, method, p) in enumerate(rows)]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -77,7 +79,7 @@ def test_the_command_prints_a_table_and_what_the_interval_says(runs):
     out = StringIO()
     call_command("compare_runs", str(runs[0]), str(runs[1]), stdout=out)
     text = out.getvalue()
-    assert "12 videos scored by both runs" in text
+    assert "12 videos of 12 identity groups scored by both runs" in text
     assert "pooled AUC" in text and "Deepfakes (4 fakes)" in text and "NeuralTextures (2 fakes)" in text
     assert text.strip().splitlines()[-1].startswith(("No difference", str(runs[1])))
 
@@ -85,3 +87,46 @@ def test_the_command_prints_a_table_and_what_the_interval_says(runs):
 def test_the_command_names_a_folder_without_scores_in_its_error(tmp_path):
     with pytest.raises(CommandError, match="holds no oof_scores.csv or test_scores.csv"):
         call_command("compare_runs", str(tmp_path), str(tmp_path), stdout=StringIO())
+
+
+def test_a_run_on_two_datasets_compares_with_a_run_on_one_and_same_named_files_stay_apart(tmp_path):
+    """Each dataset is matched below its own folder: the run on FF++ and Celeb-DF shares the Celeb-DF
+    videos with the Celeb-DF-only run, though both datasets name their files alike."""
+    both = tmp_path / "both.csv"
+    write_scores(both, "/data/ffpp", REALS + FAKES_A, dataset="ffpp")
+    celeb_rows = (write_scores(tmp_path / "x.csv", "/data/celeb", REALS + FAKES_B, dataset="celeb")
+                  .read_text().splitlines()[1:])
+    both.write_text(both.read_text() + "\n".join(celeb_rows) + "\n")
+    celeb_only = write_scores(tmp_path / "celeb.csv", "/mnt/elsewhere/celeb", REALS + FAKES_B, dataset="celeb")
+    result = compare.compare(both, celeb_only)
+    assert (result["videos"], result["only_a"], result["only_b"]) == (10, 10, 0)
+    assert result["pooled"]["difference"] == 0.0  # the Celeb-DF videos, not FF++'s namesakes
+
+
+def test_a_video_with_no_score_a_strange_label_or_a_missing_column_is_refused(tmp_path):
+    good = write_scores(tmp_path / "good.csv", "/d", REALS + FAKES_A)
+    nan = write_scores(tmp_path / "nan.csv", "/d", REALS + FAKES_A)
+    nan.write_text(nan.read_text().replace("0.700000", "nan"))
+    with pytest.raises(compare.CompareError, match=r"line 11: the score of /d/fake/df3.mp4 is not a probability"):
+        compare.compare(good, nan)
+    odd = write_scores(tmp_path / "odd.csv", "/d", [("x.mp4", "maybe", "m", 0.5)] + REALS)
+    with pytest.raises(compare.CompareError, match="label 'maybe' is neither real nor fake"):
+        compare.compare(good, odd)
+    bare = tmp_path / "bare.csv"
+    bare.write_text("file,p_fake\n/d/x.mp4,0.5\n")
+    with pytest.raises(compare.CompareError, match="has no label, group, method column"):
+        compare.compare(good, bare)
+
+
+def test_scores_written_by_training_read_back_with_a_comma_in_a_path(tmp_path):
+    from types import SimpleNamespace
+
+    from ml.training.datasets import Clip
+    from ml.training.outputs import write_scores as write_run_scores
+
+    clips = [Clip("/d/a, b/real.mp4", "real", "g1", "original", "c23", "ffpp"),
+             Clip("/d/a, b/fake.mp4", "fake", "g1", "Deepfakes", "c23", "ffpp")]
+    write_run_scores(tmp_path / "oof_scores.csv", [SimpleNamespace(clip=c) for c in clips], [0.25, 0.75])
+    rows = compare.read_rows(tmp_path)
+    assert [(r["file"], r["dataset"], r["p_fake"]) for r in rows] == [("/d/a, b/real.mp4", "ffpp", 0.25),
+                                                                       ("/d/a, b/fake.mp4", "ffpp", 0.75)]

@@ -111,3 +111,10 @@ def test_score_every_needs_cross_validation(tiny_dataset, tmp_path):
     with pytest.raises(CommandError, match=r"--score-every\) needs cross-validation"):
         call_command("train_model", "--data", str(tiny_dataset), "--output", str(tmp_path / "x"), "--score-every", "5",
                      *TINY_TRAINING, stdout=StringIO())
+
+
+def test_score_every_that_reaches_the_last_epoch_is_refused(tiny_dataset, tmp_path):
+    from django.core.management.base import CommandError
+    with pytest.raises(CommandError, match="score nothing before the last epoch: the recipe trains 2"):
+        call_command("train_model", "--data", str(tiny_dataset), "--output", str(tmp_path / "x"), "--cv", "2",
+                     "--score-every", "2", *CV, stdout=StringIO())

@@ -79,3 +79,24 @@ def test_roc_curve_runs_from_origin_to_corner():
 
 def test_uncertain_band_is_small_when_validation_is_separable():
     assert metrics.uncertain_band([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9], 0.5) == pytest.approx(0.02)
+
+
+def test_a_bootstrap_of_one_video_groups_is_the_video_bootstrap():
+    rng = np.random.default_rng(5)
+    y, s = rng.integers(0, 2, 60), rng.random(60)
+    groups = [f"g{i:02d}" for i in range(60)]
+    assert metrics.bootstrap_auc_ci(y, s, n=200, groups=groups) == metrics.bootstrap_auc_ci(y, s, n=200)
+
+
+def test_resampling_whole_groups_widens_an_interval_that_copies_would_narrow():
+    """Three copies of each video in one group: resampling videos treats the copies as independent
+    evidence and narrows the interval; resampling the groups gives back the single copies' width."""
+    rng = np.random.default_rng(6)
+    y, s = rng.integers(0, 2, 40), rng.random(40) * 0.6 + rng.integers(0, 2, 40) * 0.2
+    y3, s3, g3 = np.repeat(y, 3), np.repeat(s, 3), np.repeat(np.arange(40), 3)
+    width = lambda ci: ci[1] - ci[0]  # noqa: E731
+    single = width(metrics.bootstrap_auc_ci(y, s, n=400))
+    by_video = width(metrics.bootstrap_auc_ci(y3, s3, n=400))
+    by_group = width(metrics.bootstrap_auc_ci(y3, s3, n=400, groups=g3))
+    assert by_video < 0.75 * single
+    assert by_group == pytest.approx(single, rel=0.25)
