@@ -24,7 +24,7 @@ import numpy as np
 from ml.training import metrics
 from ml.training.datasets import Clip
 from ml.training.division import Division, HeldOut, train_on
-from ml.training.evaluate import score_videos
+from ml.training.evaluate import identity_groups, score_videos
 from ml.training.sequences import labels_of
 
 log = logging.getLogger("ml.training.train")
@@ -114,8 +114,9 @@ class KFolds(Division):
             return {}
         y = labels_of(held.items)
         curve = {epoch: s for epoch, s in sorted(self.by_epoch.items())} | {self.config.recipe.epochs: held.scores}
+        groups = identity_groups(held.items)
         out = {str(epoch): {"pooled_auc": metrics.roc_auc(y, s), "pooled_auc_ci95": metrics.bootstrap_auc_ci(
-            y, s, n=self.config.bootstrap, seed=self.config.seed)} for epoch, s in curve.items()}
+            y, s, n=self.config.bootstrap, seed=self.config.seed, groups=groups)} for epoch, s in curve.items()}
         log.info("pooled out-of-fold AUC by epoch: %s",
                  ", ".join(f"{e}: {r['pooled_auc']:.3f}" for e, r in out.items()))
         return out
@@ -141,7 +142,8 @@ class KFolds(Division):
         with_flip, without = (held.scores, self.other_way) if flipped else (self.other_way, held.scores)
         if len(set(y.tolist())) < 2:
             return {}
-        gain, interval = metrics.paired_auc_difference(y, with_flip, without, seed=self.config.seed)
+        gain, interval = metrics.paired_auc_difference(y, with_flip, without, seed=self.config.seed,
+                                                       groups=identity_groups(held.items))
         result = {"pooled_auc_without": metrics.roc_auc(y, without), "pooled_auc_with": metrics.roc_auc(y, with_flip),
                   "gain": gain, "gain_ci95": interval}
         log.info("test-time flip on the same fold models: pooled AUC %.3f without, %.3f with (gain %+.3f, 95%% CI "

@@ -67,8 +67,15 @@ def breakdown(items: Sequence[CachedVideo], labels, scores, threshold: float, fi
     return out
 
 
+def identity_groups(items: Sequence[CachedVideo]) -> list[str]:
+    """Each video's identity group within its dataset: the unit a bootstrap resamples, since a real video
+    and the fakes made from it are not independent evidence."""
+    return [f"{i.clip.dataset}/{i.clip.group}" for i in items]
+
+
 def full_report(items, labels, scores, threshold: float, bootstrap: int = metrics.BOOTSTRAP, seed: int = 0) -> dict:
-    report = metrics.classification_report(labels, scores, threshold, bootstrap=bootstrap, seed=seed)
+    report = metrics.classification_report(labels, scores, threshold, bootstrap=bootstrap, seed=seed,
+                                           groups=identity_groups(items))
     report["per_method"] = breakdown(items, labels, scores, threshold, "method")
     report["per_compression"] = breakdown(items, labels, scores, threshold, "compression")
     report["per_dataset"] = breakdown(items, labels, scores, threshold, "dataset")
@@ -79,7 +86,8 @@ def format_report(report: dict) -> str:
     lo, hi = report["auc_ci95"]
     lines = [
         f"videos {report['n']} ({report['n_real']} real, {report['n_fake']} fake)",
-        f"AUC {report['auc']:.3f} (95% CI {lo:.3f}-{hi:.3f})  AP {report['average_precision']:.3f}  "
+        f"AUC {report['auc']:.3f} (95% CI {lo:.3f}-{hi:.3f}, resampling {report.get('auc_ci95_resamples', 'videos')})  "
+        f"AP {report['average_precision']:.3f}  "
         f"EER {report['eer']:.3f}",
         f"at threshold {report['threshold']:.3f}: balanced accuracy {report['balanced_accuracy']:.3f}  "
         f"accuracy {report['accuracy']:.3f}  precision {report['precision']:.3f}  recall {report['recall']:.3f}  "

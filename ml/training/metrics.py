@@ -89,14 +89,17 @@ def threshold_metrics(labels, scores, threshold: float) -> dict:
     }
 
 
-def classification_report(labels, scores, threshold: float, *, bootstrap: int = BOOTSTRAP, seed: int = 0) -> dict:
-    """Everything the model card and evaluate_model show, for one threshold."""
+def classification_report(labels, scores, threshold: float, *, bootstrap: int = BOOTSTRAP, seed: int = 0,
+                          groups=None) -> dict:
+    """Everything the model card and evaluate_model show, for one threshold. Given `groups`, the AUC's
+    interval resamples whole groups (bootstrap_auc_ci)."""
     y, s = _arrays(labels, scores)
     rate, eer_threshold = eer(y, s) if 0 < y.sum() < len(y) else (float("nan"), float("nan"))
-    low, high = bootstrap_auc_ci(y, s, n=bootstrap, seed=seed) if bootstrap else (float("nan"),) * 2
+    low, high = bootstrap_auc_ci(y, s, n=bootstrap, seed=seed, groups=groups) if bootstrap else (float("nan"),) * 2
     return {
         "n": int(len(y)), "n_fake": int(y.sum()), "n_real": int(len(y) - y.sum()),
         "auc": roc_auc(y, s), "auc_ci95": [low, high],
+        "auc_ci95_resamples": "videos" if groups is None else "identity groups",
         "average_precision": average_precision(y, s),
         "eer": rate, "eer_threshold": eer_threshold,
         **threshold_metrics(y, s, threshold),

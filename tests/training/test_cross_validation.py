@@ -118,3 +118,9 @@ def test_score_every_that_reaches_the_last_epoch_is_refused(tiny_dataset, tmp_pa
     with pytest.raises(CommandError, match="score nothing before the last epoch: the recipe trains 2"):
         call_command("train_model", "--data", str(tiny_dataset), "--output", str(tmp_path / "x"), "--cv", "2",
                      "--score-every", "2", *CV, stdout=StringIO())
+
+
+def test_the_pooled_interval_resamples_identity_groups(cv_run):
+    """A real video and the fakes made from it are not independent: the interval resamples their group."""
+    summary = json.loads((cv_run["out"] / "cv.json").read_text())
+    assert summary["out_of_fold"]["auc_ci95_resamples"] == "identity groups"
