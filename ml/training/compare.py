@@ -92,8 +92,8 @@ def keyed(rows: list[dict], by_dataset: bool) -> dict[tuple[str, str], Scored]:
 
 def compare(run_a, run_b, seed: int = 0, n: int = metrics.BOOTSTRAP) -> dict:
     """Pooled and per-method AUC of each run on the videos both scored, and B - A with its paired 95 %
-    interval. The bootstrap resamples whole identity groups (run A's): a real video and the fakes made
-    from it are not independent, and resampling them one by one would make the intervals too narrow."""
+    interval. The bootstrap resamples whole identity groups (run A's): the question is how a recipe does
+    on other people, and a real video and the fakes made from it show the same ones."""
     rows_a, rows_b = read_rows(run_a), read_rows(run_b)
     by_dataset = all("dataset" in rows[0] for rows in (rows_a, rows_b))  # older runs wrote no dataset column
     a, b = keyed(rows_a, by_dataset), keyed(rows_b, by_dataset)
