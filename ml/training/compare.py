@@ -1,7 +1,7 @@
 """Two training runs compared on the same videos: does recipe B beat recipe A on people neither saw?
 
 Each run's scores file (oof_scores.csv from --cv, test_scores.csv from a split) holds one held-out score
-per video. Both runs' AUCs on their own have wide intervals on a sample this size (±0.09), but their
+per video. Both runs' AUCs on their own have wide intervals on a sample this size, but their
 difference on the same videos is far tighter: the paired bootstrap resamples whole identity groups and
 keeps each video's two scores together, so how hard the sample is cancels and only the recipes'
 difference varies. Per method, each method's fakes are ranked against all reals, as the run reports do.
@@ -118,10 +118,11 @@ def compare(run_a, run_b, seed: int = 0, n: int = metrics.BOOTSTRAP) -> dict:
 def _paired(y, sa, sb, groups, seed: int, n: int) -> dict:
     if len(set(y.tolist())) < 2:
         raise CompareError("The shared videos hold only one class: an AUC needs both real and fake videos.")
+    groups, unit = metrics.resampling_unit(groups)
     difference, interval = metrics.paired_auc_difference(y, sb, sa, n=n, seed=seed, groups=groups)
     return {"auc_a": metrics.roc_auc(y, sa), "auc_a_ci95": metrics.bootstrap_auc_ci(y, sa, n=n, seed=seed, groups=groups),
             "auc_b": metrics.roc_auc(y, sb), "auc_b_ci95": metrics.bootstrap_auc_ci(y, sb, n=n, seed=seed, groups=groups),
-            "difference": difference, "difference_ci95": interval}
+            "difference": difference, "difference_ci95": interval, "resamples": unit}
 
 
 def describe(result: dict, name_a: str = "A", name_b: str = "B") -> str:
@@ -140,8 +141,9 @@ def describe(result: dict, name_a: str = "A", name_b: str = "B") -> str:
         verdict = f"{name_a} ranks these videos better than {name_b}: the whole interval is below zero."
     else:
         verdict = "No difference this sample can see: the interval of B - A holds zero."
-    note = ("Intervals: 95 %, resampling whole identity groups. Per method, each method's fakes against all reals; "
-            "with several methods, expect one interval in twenty to miss zero by chance.")
+    note = (f"Intervals: 95 %, resampling {pooled['resamples']} (per method, where a method's fakes come from "
+            f"fewer than {metrics.MIN_GROUPS} groups, videos). Per method, each method's fakes against all reals; with "
+            "several methods, expect one interval in twenty to miss zero by chance.")
     return "\n".join(lines + ["", note, verdict])
 
 

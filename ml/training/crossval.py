@@ -114,7 +114,7 @@ class KFolds(Division):
             return {}
         y = labels_of(held.items)
         curve = {epoch: s for epoch, s in sorted(self.by_epoch.items())} | {self.config.recipe.epochs: held.scores}
-        groups = identity_groups(held.items)
+        groups, _ = metrics.resampling_unit(identity_groups(held.items))
         out = {str(epoch): {"pooled_auc": metrics.roc_auc(y, s), "pooled_auc_ci95": metrics.bootstrap_auc_ci(
             y, s, n=self.config.bootstrap, seed=self.config.seed, groups=groups)} for epoch, s in curve.items()}
         log.info("pooled out-of-fold AUC by epoch: %s",
@@ -136,16 +136,17 @@ class KFolds(Division):
 
     def _flip_comparison(self, held: HeldOut) -> dict:
         """Pooled out-of-fold AUC of the same fold models scored without and with the mirrored crops, and
-        the paired bootstrap interval of the difference (resampling videos, both scores together)."""
+        the paired bootstrap interval of the difference (resampling identity groups, both scores together)."""
         y = labels_of(held.items)
         flipped = self.config.recipe.tta_flip
         with_flip, without = (held.scores, self.other_way) if flipped else (self.other_way, held.scores)
         if len(set(y.tolist())) < 2:
             return {}
-        gain, interval = metrics.paired_auc_difference(y, with_flip, without, seed=self.config.seed,
-                                                       groups=identity_groups(held.items))
+        groups, unit = metrics.resampling_unit(identity_groups(held.items))
+        gain, interval = metrics.paired_auc_difference(y, with_flip, without, n=self.config.bootstrap,
+                                                       seed=self.config.seed, groups=groups)
         result = {"pooled_auc_without": metrics.roc_auc(y, without), "pooled_auc_with": metrics.roc_auc(y, with_flip),
-                  "gain": gain, "gain_ci95": interval}
+                  "gain": gain, "gain_ci95": interval, "gain_ci95_resamples": unit}
         log.info("test-time flip on the same fold models: pooled AUC %.3f without, %.3f with (gain %+.3f, 95%% CI "
                  "%+.3f..%+.3f)", result["pooled_auc_without"], result["pooled_auc_with"], gain, *interval)
         return result

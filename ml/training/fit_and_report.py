@@ -64,7 +64,8 @@ def report(config: TrainConfig, division: Division, held: HeldOut, outcome: dict
     scores = calibrate(held.scores, calibration)
     threshold, band = choose_rule(rule_labels, calibrate(held.rule_scores, calibration), config.threshold_rule)
     full = full_report(held.items, labels, scores, threshold, bootstrap=config.bootstrap, seed=config.seed)
-    evaluation = {"auc": full["auc"], "auc_sd": None, "auc_ci95": full["auc_ci95"], "protocol": division.protocol(),
+    evaluation = {"auc": full["auc"], "auc_sd": None, "auc_ci95": full["auc_ci95"],
+                  "auc_ci95_resamples": full["auc_ci95_resamples"], "protocol": division.protocol(),
                   "data": describe_data(config.data, held.items), "videos": len(held.items),
                   "balanced_accuracy": full["balanced_accuracy"], "per_method": full["per_method"],
                   "per_dataset": full["per_dataset"], "calibration": calibration_report(labels, held.scores, scores, calibration),

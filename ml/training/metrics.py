@@ -8,6 +8,9 @@ from __future__ import annotations
 import numpy as np
 
 BOOTSTRAP = 1000  # resamples behind an AUC's 95 % interval (training reports and evaluation alike)
+# Fewer identity groups than this and a bootstrap over groups is too coarse to trust (a split's test side
+# holds about 6): the interval then resamples videos, and says so.
+MIN_GROUPS = 10
 
 
 def roc_curve(labels, scores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -95,15 +98,27 @@ def classification_report(labels, scores, threshold: float, *, bootstrap: int = 
     interval resamples whole groups (bootstrap_auc_ci)."""
     y, s = _arrays(labels, scores)
     rate, eer_threshold = eer(y, s) if 0 < y.sum() < len(y) else (float("nan"), float("nan"))
+    groups, unit = resampling_unit(groups)
     low, high = bootstrap_auc_ci(y, s, n=bootstrap, seed=seed, groups=groups) if bootstrap else (float("nan"),) * 2
     return {
         "n": int(len(y)), "n_fake": int(y.sum()), "n_real": int(len(y) - y.sum()),
-        "auc": roc_auc(y, s), "auc_ci95": [low, high],
-        "auc_ci95_resamples": "videos" if groups is None else "identity groups",
+        "auc": roc_auc(y, s), "auc_ci95": [low, high], "auc_ci95_resamples": unit if bootstrap else None,
         "average_precision": average_precision(y, s),
         "eer": rate, "eer_threshold": eer_threshold,
         **threshold_metrics(y, s, threshold),
     }
+
+
+def resampling_unit(groups) -> tuple[object, str]:
+    """What a bootstrap should resample: the groups where there are enough of them (MIN_GROUPS), else
+    the videos; with the unit in words for the report ("20 identity groups", "videos (4 identity groups
+    are too few)")."""
+    if groups is None:
+        return None, "videos"
+    count = len(set(np.asarray(groups).astype(str).tolist()))
+    if count < MIN_GROUPS:
+        return None, f"videos ({count} identity groups are too few)"
+    return groups, f"{count} identity groups"
 
 
 def bootstrap_auc_ci(labels, scores, n: int = BOOTSTRAP, seed: int = 0, level: float = 0.95,
@@ -128,11 +143,10 @@ def paired_auc_difference(labels, a, b, n: int = BOOTSTRAP, seed: int = 0, level
 def _bootstrap(y: np.ndarray, statistic, n: int, seed: int, level: float, groups=None) -> tuple[float, float]:
     """Percentile interval of `statistic(indices)` over `n` resamples with replacement, of the videos or,
     given `groups` (one label per video), of whole groups; resamples that miss a class are skipped."""
+    if not len(y):
+        return float("nan"), float("nan")
     rng = np.random.default_rng(seed)
-    members = None
-    if groups is not None:
-        _, group_of = np.unique(np.asarray(groups), return_inverse=True)
-        members = [np.flatnonzero(group_of == g) for g in range(group_of.max() + 1)]
+    members = None if groups is None else _members(groups, len(y))
     values = []
     for _ in range(n):
         if members is None:
@@ -207,6 +221,18 @@ def _arrays(labels, scores) -> tuple[np.ndarray, np.ndarray]:
     if y.shape != s.shape:
         raise ValueError(f"{len(y)} labels but {len(s)} scores.")
     return y, s
+
+
+def _members(groups, n: int) -> list[np.ndarray]:
+    """Each group's video indices, groups numbered by first appearance (so one video per group draws
+    exactly what resampling videos draws)."""
+    labels = np.asarray(groups).astype(str)
+    if labels.shape != (n,):
+        raise ValueError(f"{labels.size} group labels for {n} videos.")
+    _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
+    order = np.argsort(np.argsort(first))  # group number by first appearance
+    numbered = order[inverse]
+    return [np.flatnonzero(numbered == g) for g in range(len(first))]
 
 
 def _average_ranks(s: np.ndarray) -> np.ndarray:

@@ -120,7 +120,9 @@ def test_score_every_that_reaches_the_last_epoch_is_refused(tiny_dataset, tmp_pa
                      "--score-every", "2", *CV, stdout=StringIO())
 
 
-def test_the_pooled_interval_resamples_identity_groups(cv_run):
-    """A real video and the fakes made from it are not independent: the interval resamples their group."""
+def test_the_pooled_interval_says_what_it_resamples_and_four_groups_are_too_few(cv_run):
+    """The tiny dataset's 4 identity groups are too few to resample, so its interval resamples videos
+    and the report and card say so (the sample's 20 groups are resampled: test_metrics)."""
     summary = json.loads((cv_run["out"] / "cv.json").read_text())
-    assert summary["out_of_fold"]["auc_ci95_resamples"] == "identity groups"
+    assert summary["out_of_fold"]["auc_ci95_resamples"] == "videos (4 identity groups are too few)"
+    assert cv_run["version"].card["evaluation"]["auc_ci95_resamples"] == "videos (4 identity groups are too few)"

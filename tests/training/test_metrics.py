@@ -84,7 +84,7 @@ def test_uncertain_band_is_small_when_validation_is_separable():
 def test_a_bootstrap_of_one_video_groups_is_the_video_bootstrap():
     rng = np.random.default_rng(5)
     y, s = rng.integers(0, 2, 60), rng.random(60)
-    groups = [f"g{i:02d}" for i in range(60)]
+    groups = [f"g{i}" for i in range(60)]  # sorted as text, g10 before g2: numbered as they come
     assert metrics.bootstrap_auc_ci(y, s, n=200, groups=groups) == metrics.bootstrap_auc_ci(y, s, n=200)
 
 
@@ -100,3 +100,20 @@ def test_resampling_whole_groups_widens_an_interval_that_copies_would_narrow():
     by_group = width(metrics.bootstrap_auc_ci(y3, s3, n=400, groups=g3))
     assert by_video < 0.75 * single
     assert by_group == pytest.approx(single, rel=0.25)
+
+
+def test_enough_groups_are_resampled_and_too_few_give_way_to_videos():
+    twenty = [f"person{i % 20}" for i in range(60)]
+    assert metrics.resampling_unit(twenty) == (twenty, "20 identity groups")
+    six = [f"person{i % 6}" for i in range(60)]
+    assert metrics.resampling_unit(six) == (None, "videos (6 identity groups are too few)")
+    assert metrics.resampling_unit(None) == (None, "videos")
+    report = metrics.classification_report([0, 1] * 30, np.linspace(0, 1, 60), 0.5, bootstrap=50, groups=six)
+    assert report["auc_ci95_resamples"] == "videos (6 identity groups are too few)"
+    assert metrics.classification_report([0, 1], [0.2, 0.8], 0.5, bootstrap=0)["auc_ci95_resamples"] is None
+
+
+def test_group_labels_must_match_the_videos_one_for_one():
+    with pytest.raises(ValueError, match="3 group labels for 4 videos"):
+        metrics.bootstrap_auc_ci([0, 1, 0, 1], [0.1, 0.9, 0.2, 0.8], n=10, groups=["a", "b", "c"])
+    assert all(math.isnan(v) for v in metrics.bootstrap_auc_ci([], [], n=10, groups=[]))

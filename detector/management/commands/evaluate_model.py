@@ -13,7 +13,7 @@ from .train_model import ml_options
 
 
 class Command(BaseCommand):
-    help = ("Video-level AUC (bootstrap 95% CI), AP, EER, accuracy, balanced accuracy, precision, recall, F1, "
+    help = ("Video-level AUC (bootstrap 95% CI over identity groups, or videos where there are fewer than 10), AP, EER, accuracy, balanced accuracy, precision, recall, F1, "
             "confusion matrix and per-method/compression breakdowns of a checkpoint on a dataset.")
 
     def add_arguments(self, parser):
