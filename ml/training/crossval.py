@@ -114,7 +114,7 @@ class KFolds(Division):
             return {}
         y = labels_of(held.items)
         curve = {epoch: s for epoch, s in sorted(self.by_epoch.items())} | {self.config.recipe.epochs: held.scores}
-        groups, _ = metrics.resampling_unit(identity_groups(held.items))
+        groups, _ = _resampled(held)
         out = {str(epoch): {"pooled_auc": metrics.roc_auc(y, s), "pooled_auc_ci95": metrics.bootstrap_auc_ci(
             y, s, n=self.config.bootstrap, seed=self.config.seed, groups=groups)} for epoch, s in curve.items()}
         log.info("pooled out-of-fold AUC by epoch: %s",
@@ -142,7 +142,7 @@ class KFolds(Division):
         with_flip, without = (held.scores, self.other_way) if flipped else (self.other_way, held.scores)
         if len(set(y.tolist())) < 2:
             return {}
-        groups, unit = metrics.resampling_unit(identity_groups(held.items))
+        groups, unit = _resampled(held)
         gain, interval = metrics.paired_auc_difference(y, with_flip, without, n=self.config.bootstrap,
                                                        seed=self.config.seed, groups=groups)
         result = {"pooled_auc_without": metrics.roc_auc(y, without), "pooled_auc_with": metrics.roc_auc(y, with_flip),
@@ -163,6 +163,11 @@ class KFolds(Division):
         return {"cv_auc": evaluation["auc"], "cv_auc_sd": evaluation["auc_sd"], "cv_pooled_auc": report["auc"],
                 "cv_balanced_accuracy": report["balanced_accuracy"], "cv_folds": self.config.cv,
                 "videos": len(held.items), "per_method": report["per_method"]}
+
+
+def _resampled(held: HeldOut) -> tuple[object, str]:
+    """What the bootstraps of these out-of-fold scores resample, as the run's report does (metrics.resampling_unit)."""
+    return metrics.resampling_unit(identity_groups(held.items))
 
 
 def _assert_disjoint(train, held) -> None:

@@ -116,13 +116,16 @@ def fit(items: list[CachedVideo], recipe: Recipe, device: str, *, seed: int = 0,
             history.append({"epoch": epoch, "train_loss": loss, "seconds": round(time.time() - t0, 1)})
             log.info("%sepoch %d/%d  loss %.4f  (%.0fs)", label, epoch, recipe.epochs, loss, time.time() - t0)
             if after_epoch is not None and epoch < recipe.epochs:
-                _look(model, lambda: after_epoch(epoch, Detector(model, config, preprocessing, DEFAULT_THRESHOLD,
-                                                                 DEFAULT_UNCERTAIN_BAND, str(device), "trained")))
+                _look(model, lambda: after_epoch(epoch, _detector(model, config, preprocessing, device)))
     model.eval()
     if recipe.tta_flip:
         preprocessing["tta_flip"] = True  # serving scores the mirrored crops too (ml/serving/scoring.py)
-    detector = Detector(model, config, preprocessing, DEFAULT_THRESHOLD, DEFAULT_UNCERTAIN_BAND, str(device), "trained")
-    return Fitted(detector, history, backbone_init, mode.describe())
+    return Fitted(_detector(model, config, preprocessing, device), history, backbone_init, mode.describe())
+
+
+def _detector(model, config, preprocessing: dict, device) -> Detector:
+    """The model as serving would score with it, before a threshold is chosen."""
+    return Detector(model, config, preprocessing, DEFAULT_THRESHOLD, DEFAULT_UNCERTAIN_BAND, str(device), "trained")
 
 
 def _look(model, look) -> None:
