@@ -3,7 +3,7 @@ each faster variant (bf16 autocast, channels-last, bf16 with fp32 depthwise conv
 with ratios to fp32 measured in the same run, so machines and loads compare.
 
     .venv/bin/python bench/train.py [--steps 4] [--threads 2] [--backbone efficientnet_lite0] [--size 112]
-                                    [--batch 8] [--frames 16] [--compile] [--backbones]
+                                    [--batch 8] [--frames 16] [--compile] [--backbones] [--allocator [--rounds 3]]
 
 Each row trains the whole detector (backbone + LSTM + head, the default recipe's loss) on random
 crops, after one warm-up step (a compiled variant's first step, the compile, is reported apart: it
@@ -11,12 +11,19 @@ pays back only if the run has enough steps, `break-even steps`). The variants ta
 turn, so a load that comes and goes on a shared machine falls on all of them alike, and the rate is
 that of the median step. The default shape is the default
 recipe's step on a CPU (Lite0, 112 px, 8 sequences x 16 crops). --backbones adds the old table:
-fp32 per backbone and input size, relative to ResNeXt-50 at 112 px.
+fp32 per backbone and input size, relative to ResNeXt-50 at 112 px. The variants table runs with glibc's
+default allocator settings, as every run did before training kept freed memory; --allocator adds the
+`--precision auto` step with those defaults against freed memory kept (ml/serving/allocator.py, what
+training does now), each in its own process since the setting holds for a whole process, the two
+alternating --rounds times, with the page faults each took.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -128,6 +135,45 @@ def backbones_table(args, device: str) -> None:
         print(f"{device:<6} {backbone:<20} {size:>4} {rate:>9.1f} {rate / baseline:>10.2f}", flush=True)
 
 
+ALLOCATOR_SETTINGS = (("glibc defaults", "default"), ("freed memory kept", "kept"))
+
+
+def allocator_table(args) -> None:
+    """The --precision auto step (bf16 where the CPU has it natively, channels-last, depthwise in fp32 where
+    the probe finds bf16 slow) under each allocator setting, one process per measurement, alternating."""
+    print(f"allocator, the --precision auto step, {args.rounds} rounds of one process per setting")
+    print(f"{'device':<6} {'allocator':<20} {'crops/s':>9} {'x default':>9} {'page faults/s':>14}")
+    runs = {mode: [] for _, mode in ALLOCATOR_SETTINGS}
+    for _ in range(args.rounds):
+        for _, mode in ALLOCATOR_SETTINGS:
+            child = [sys.executable, __file__, "--allocator-child", mode, "--steps", str(args.steps),
+                     "--threads", str(args.threads), "--backbone", args.backbone, "--size", str(args.size),
+                     "--batch", str(args.batch), "--frames", str(args.frames)]
+            out = subprocess.run(child, check=True, capture_output=True, text=True).stdout
+            runs[mode].append(json.loads(out.strip().splitlines()[-1]))
+    rate = {mode: float(np.median([r["rate"] for r in rs])) for mode, rs in runs.items()}
+    for name, mode in ALLOCATOR_SETTINGS:
+        faults = float(np.median([r["faults_per_s"] for r in runs[mode]]))
+        print(f"{'cpu':<6} {name:<20} {rate[mode]:>9.1f} {rate[mode] / rate['default']:>9.2f} {faults:>14,.0f}", flush=True)
+
+
+def allocator_child(args) -> None:
+    """One process's measurement for allocator_table: its crops/s and minor page faults a second, as JSON."""
+    from ml.serving.allocator import keep_freed_memory
+    from ml.training.precision import depthwise_bf16_slow, native_bf16_cpu
+
+    if args.allocator_child == "kept" and not keep_freed_memory():
+        raise SystemExit("this C library is not glibc: nothing to compare")
+    bf16 = native_bf16_cpu()
+    trainee = Trainee(args.backbone, args.size, "cpu", args.batch, args.frames, bf16=bf16, channels_last=True,
+                      fp32_depthwise=bf16 and depthwise_bf16_slow())
+    trainee.step()  # warm-up: the first step finds the process's peak under either setting
+    before, start = resource.getrusage(resource.RUSAGE_SELF).ru_minflt, time.perf_counter()
+    measure_all([trainee], args.steps)
+    faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / (time.perf_counter() - start)
+    print(json.dumps({"rate": trainee.rate(), "faults_per_s": faults}))
+
+
 def main(argv=None) -> None:
     import torch
 
@@ -142,8 +188,14 @@ def main(argv=None) -> None:
     parser.add_argument("--frames", type=int, default=16, help="crops per sequence")
     parser.add_argument("--compile", action="store_true", help="add a torch.compile variant (compiles for minutes on a CPU)")
     parser.add_argument("--backbones", action="store_true", help="also fp32 per backbone and input size")
+    parser.add_argument("--allocator", action="store_true",
+                        help="also the auto step with glibc's default allocator settings against freed memory kept")
+    parser.add_argument("--rounds", type=int, default=3, help="--allocator: processes per setting")
+    parser.add_argument("--allocator-child", choices=("default", "kept"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.allocator_child:
+        return allocator_child(args)
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     print(f"torch {torch.__version__}, {args.threads} CPU threads, CPU capability "
           f"{torch.backends.cpu.get_cpu_capability()}, native CPU bf16 {native_bf16_cpu()}, bf16 depthwise slow "
@@ -154,6 +206,8 @@ def main(argv=None) -> None:
         variants_table(args, device)
         if args.backbones:
             backbones_table(args, device)
+    if args.allocator:
+        allocator_table(args)
 
 
 def _cpu_name() -> str:

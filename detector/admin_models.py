@@ -18,9 +18,10 @@ from django.utils.html import format_html
 from .registry import activate
 from .models import ModelVersion
 
+# The single split's extra figures (a cross-validated model's checkpoint records none of them); the
+# headline rows shared by both protocols come from the card's evaluation (_evaluation_rows).
 HEADLINE_METRICS = (
-    ("test_auc", "AUC"), ("test_auc_ci95", "AUC 95% CI"), ("test_average_precision", "Average precision"),
-    ("test_eer", "Equal error rate"), ("test_balanced_accuracy", "Balanced accuracy"), ("test_accuracy", "Accuracy"),
+    ("test_average_precision", "Average precision"), ("test_eer", "Equal error rate"), ("test_accuracy", "Accuracy"),
     ("test_precision", "Precision"), ("test_recall", "Recall"), ("test_f1", "F1"), ("val_auc", "Validation AUC"),
 )
 
@@ -34,7 +35,9 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     @admin.display(description="held-out AUC")
     def test_auc(self, obj):
-        auc = (obj.metrics or {}).get("test_auc")
+        # The card's evaluation: a held-out split's AUC or the fold mean of a cross-validated model (whose
+        # checkpoint metrics hold no test_auc).
+        auc = (obj.quality or {}).get("auc")
         return f"{auc:.3f}" if isinstance(auc, (int, float)) else "—"
 
     @admin.display(description="model card")
@@ -68,7 +71,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
             "version": version,
             "card": card,
             "split": card.get("split", {}),
-            "metrics_rows": _metric_rows(version.metrics or {}),
+            "metrics_rows": _evaluation_rows(card.get("evaluation") or {}) + _metric_rows(version.metrics or {}),
             "per_method": (version.metrics or {}).get("per_method", {}),
             "per_compression": (version.metrics or {}).get("per_compression", {}),
             "plots": [name for name, p in (card.get("plots") or {}).items() if Path(p).is_file()],
@@ -83,12 +86,35 @@ class ModelVersionAdmin(admin.ModelAdmin):
         return FileResponse(open(file, "rb"), content_type=mimetypes.types_map[".png"])
 
 
+def _evaluation_rows(evaluation: dict) -> list[tuple[str, str]]:
+    """The card's measured quality, the same for a held-out split and cross-validation: AUC (the fold
+    mean ± sd under CV, then the pooled out-of-fold AUC the interval belongs to), its interval and what
+    the bootstrap resampled, balanced accuracy, and the calibration error before and after calibration."""
+    rows = []
+    if isinstance(evaluation.get("auc"), (int, float)):
+        sd = evaluation.get("auc_sd")
+        label = "AUC (mean over folds)" if "pooled_auc" in evaluation else "AUC"
+        rows.append((label, f"{evaluation['auc']:.3f}" + (f" ± {sd:.3f}" if isinstance(sd, (int, float)) else "")))
+    if isinstance(evaluation.get("pooled_auc"), (int, float)):
+        rows.append(("Pooled out-of-fold AUC", f"{evaluation['pooled_auc']:.3f}"))
+    interval = evaluation.get("auc_ci95")
+    if isinstance(interval, (list, tuple)) and len(interval) == 2 and None not in interval:
+        unit = evaluation.get("auc_ci95_resamples")
+        rows.append(("AUC 95% CI", f"{interval[0]:.3f} – {interval[1]:.3f}" + (f" (resampling {unit})" if unit else "")))
+    if isinstance(evaluation.get("balanced_accuracy"), (int, float)):
+        rows.append(("Balanced accuracy", f"{evaluation['balanced_accuracy']:.3f}"))
+    calibration = evaluation.get("calibration") or {}
+    if isinstance(calibration.get("ece_after"), (int, float)):
+        before = calibration.get("ece_before")
+        rows.append(("Expected calibration error", f"{calibration['ece_after']:.3f}" + (
+            f" (before calibration {before:.3f})" if calibration.get("fitted") and isinstance(before, (int, float)) else "")))
+    return rows
+
+
 def _metric_rows(metrics: dict) -> list[tuple[str, str]]:
     rows = []
     for key, label in HEADLINE_METRICS:
         value = metrics.get(key)
-        if isinstance(value, (list, tuple)) and len(value) == 2:
-            rows.append((label, f"{value[0]:.3f} – {value[1]:.3f}"))
-        elif isinstance(value, (int, float)):
+        if isinstance(value, (int, float)):
             rows.append((label, f"{value:.3f}"))
     return rows

@@ -126,3 +126,23 @@ def test_the_pooled_interval_says_what_it_resamples_and_four_groups_are_too_few(
     summary = json.loads((cv_run["out"] / "cv.json").read_text())
     assert summary["out_of_fold"]["auc_ci95_resamples"] == "videos (4 identity groups are too few)"
     assert cv_run["version"].card["evaluation"]["auc_ci95_resamples"] == "videos (4 identity groups are too few)"
+
+
+@pytest.mark.django_db
+def test_staff_see_a_cross_validated_models_figures_on_its_admin_card_and_in_the_list(cv_run, client, admin_user):
+    """Regression: the admin read only a held-out split's test_* metrics, so a model trained with --cv (every
+    release) showed "No metrics recorded." on its card and "—" as its AUC in the list."""
+    from django.urls import reverse
+
+    client.force_login(admin_user)
+    version = cv_run["version"]
+    evaluation = version.card["evaluation"]
+    page = client.get(reverse("admin:detector_modelversion_card", args=[version.pk])).content.decode()
+    assert "No metrics recorded" not in page
+    assert f"AUC (mean over folds)</th><td>{evaluation['auc']:.3f} ± {evaluation['auc_sd']:.3f}<" in page
+    assert f"Pooled out-of-fold AUC</th><td>{evaluation['pooled_auc']:.3f}<" in page
+    low, high = evaluation["auc_ci95"]
+    assert f"{low:.3f} – {high:.3f} (resampling videos (4 identity groups are too few))" in page
+    assert f"Expected calibration error</th><td>{evaluation['calibration']['ece_after']:.3f}" in page
+    listing = client.get(reverse("admin:detector_modelversion_changelist")).content.decode()
+    assert f'<td class="field-test_auc">{evaluation["auc"]:.3f}</td>' in listing
