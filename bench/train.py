@@ -144,29 +144,36 @@ def allocator_table(args) -> None:
     print(f"allocator, the --precision auto step, {args.rounds} rounds of one process per setting")
     print(f"{'device':<6} {'allocator':<20} {'crops/s':>9} {'x default':>9} {'page faults/s':>14}")
     runs = {mode: [] for _, mode in ALLOCATOR_SETTINGS}
-    for _ in range(args.rounds):
-        for _, mode in ALLOCATOR_SETTINGS:
-            child = [sys.executable, __file__, "--allocator-child", mode, "--steps", str(args.steps),
-                     "--threads", str(args.threads), "--backbone", args.backbone, "--size", str(args.size),
-                     "--batch", str(args.batch), "--frames", str(args.frames)]
-            out = subprocess.run(child, check=True, capture_output=True, text=True).stdout
-            runs[mode].append(json.loads(out.strip().splitlines()[-1]))
+    for round_ in range(args.rounds):
+        order = ALLOCATOR_SETTINGS if round_ % 2 == 0 else ALLOCATOR_SETTINGS[::-1]  # neither always goes first
+        for _, mode in order:
+            runs[mode].append(_allocator_child_run(args, mode))
     rate = {mode: float(np.median([r["rate"] for r in rs])) for mode, rs in runs.items()}
     for name, mode in ALLOCATOR_SETTINGS:
         faults = float(np.median([r["faults_per_s"] for r in runs[mode]]))
         print(f"{'cpu':<6} {name:<20} {rate[mode]:>9.1f} {rate[mode] / rate['default']:>9.2f} {faults:>14,.0f}", flush=True)
 
 
+def _allocator_child_run(args, mode: str) -> dict:
+    child = [sys.executable, __file__, "--allocator-child", mode, "--steps", str(args.steps), "--threads",
+             str(args.threads), "--backbone", args.backbone, "--size", str(args.size), "--batch", str(args.batch),
+             "--frames", str(args.frames)]
+    done = subprocess.run(child, check=False, stdout=subprocess.PIPE, text=True)  # its stderr shows as it comes
+    if done.returncode:
+        raise SystemExit(f"the {mode} allocator measurement failed (exit status {done.returncode})")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def allocator_child(args) -> None:
     """One process's measurement for allocator_table: its crops/s and minor page faults a second, as JSON."""
     from ml.serving.allocator import keep_freed_memory
-    from ml.training.precision import depthwise_bf16_slow, native_bf16_cpu
+    from ml.training.precision import step_mode
 
     if args.allocator_child == "kept" and not keep_freed_memory():
         raise SystemExit("this C library is not glibc: nothing to compare")
-    bf16 = native_bf16_cpu()
-    trainee = Trainee(args.backbone, args.size, "cpu", args.batch, args.frames, bf16=bf16, channels_last=True,
-                      fp32_depthwise=bf16 and depthwise_bf16_slow())
+    mode = step_mode("auto", "cpu")  # what a --precision auto training step runs here
+    trainee = Trainee(args.backbone, args.size, "cpu", args.batch, args.frames, bf16=mode.autocast is not None,
+                      channels_last=mode.channels_last, fp32_depthwise=mode.fp32_depthwise)
     trainee.step()  # warm-up: the first step finds the process's peak under either setting
     before, start = resource.getrusage(resource.RUSAGE_SELF).ru_minflt, time.perf_counter()
     measure_all([trainee], args.steps)

@@ -4,6 +4,7 @@ The card's plots are PNGs in the training run folder, outside MEDIA_ROOT (media 
 so a staff-only admin view streams them; it serves only the paths the card itself names.
 """
 
+import math
 import mimetypes
 from pathlib import Path
 
@@ -15,8 +16,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from .registry import activate
 from .models import ModelVersion
+from .registry import activate
 
 # The single split's extra figures (a cross-validated model's checkpoint records none of them); the
 # headline rows shared by both protocols come from the card's evaluation (_evaluation_rows).
@@ -28,17 +29,16 @@ HEADLINE_METRICS = (
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
-    list_display = ("name", "backbone", "is_active", "test_auc", "threshold", "created_at", "card_link")
+    list_display = ("name", "backbone", "is_active", "auc", "threshold", "created_at", "card_link")
     list_filter = ("is_active", "backbone")
     readonly_fields = ("checkpoint_sha256", "created_at", "is_active")
     actions = ["activate_selected"]
 
-    @admin.display(description="held-out AUC")
-    def test_auc(self, obj):
-        # The card's evaluation: a held-out split's AUC or the fold mean of a cross-validated model (whose
-        # checkpoint metrics hold no test_auc).
-        auc = (obj.quality or {}).get("auc")
-        return f"{auc:.3f}" if isinstance(auc, (int, float)) else "—"
+    @admin.display(description="AUC on unseen people")
+    def auc(self, obj):
+        # A held-out split's AUC, or a cross-validated model's fold mean (its metrics hold no test_auc).
+        auc = _evaluation(obj).get("auc")
+        return f"{auc:.3f}" if _finite(auc) else "—"
 
     @admin.display(description="model card")
     def card_link(self, obj):
@@ -71,7 +71,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
             "version": version,
             "card": card,
             "split": card.get("split", {}),
-            "metrics_rows": _evaluation_rows(card.get("evaluation") or {}) + _metric_rows(version.metrics or {}),
+            "metrics_rows": _evaluation_rows(_evaluation(version)) + _metric_rows(version.metrics or {}),
             "per_method": (version.metrics or {}).get("per_method", {}),
             "per_compression": (version.metrics or {}).get("per_compression", {}),
             "plots": [name for name, p in (card.get("plots") or {}).items() if Path(p).is_file()],
@@ -86,35 +86,68 @@ class ModelVersionAdmin(admin.ModelAdmin):
         return FileResponse(open(file, "rb"), content_type=mimetypes.types_map[".png"])
 
 
+def _evaluation(version) -> dict:
+    """What the version's card measured (`card.evaluation`), or for a card older than that field the
+    same figures rebuilt from its checkpoint metrics (a split's test_*, a cross-validation's cv_*)."""
+    evaluation = (version.card or {}).get("evaluation")
+    if isinstance(evaluation, dict) and evaluation:
+        return evaluation
+    metrics = version.metrics or {}
+    if "cv_auc" in metrics:
+        return {"auc": metrics["cv_auc"], "auc_sd": metrics.get("cv_auc_sd"), "pooled_auc": metrics.get("cv_pooled_auc"),
+                "balanced_accuracy": metrics.get("cv_balanced_accuracy")}
+    return {"auc": metrics.get("test_auc"), "auc_ci95": metrics.get("test_auc_ci95"),
+            "balanced_accuracy": metrics.get("test_balanced_accuracy")}
+
+
+def _finite(value) -> bool:
+    # A bootstrap with too few samples, or --bootstrap 0, records NaN: show nothing rather than "nan".
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
 def _evaluation_rows(evaluation: dict) -> list[tuple[str, str]]:
-    """The card's measured quality, the same for a held-out split and cross-validation: AUC (the fold
-    mean ± sd under CV, then the pooled out-of-fold AUC the interval belongs to), its interval and what
-    the bootstrap resampled, balanced accuracy, and the calibration error before and after calibration."""
+    """The card's measured quality, the same for a held-out split and cross-validation."""
+    balanced = evaluation.get("balanced_accuracy")
+    accuracy = [("Balanced accuracy", f"{balanced:.3f}")] if _finite(balanced) else []
+    return _auc_rows(evaluation) + _interval_rows(evaluation) + accuracy + _calibration_rows(evaluation)
+
+
+def _auc_rows(evaluation: dict) -> list[tuple[str, str]]:
+    """AUC, under cross-validation the fold mean ± sd and then the pooled out-of-fold AUC."""
     rows = []
-    if isinstance(evaluation.get("auc"), (int, float)):
-        sd = evaluation.get("auc_sd")
+    auc, sd, pooled = evaluation.get("auc"), evaluation.get("auc_sd"), evaluation.get("pooled_auc")
+    if _finite(auc):
         label = "AUC (mean over folds)" if "pooled_auc" in evaluation else "AUC"
-        rows.append((label, f"{evaluation['auc']:.3f}" + (f" ± {sd:.3f}" if isinstance(sd, (int, float)) else "")))
-    if isinstance(evaluation.get("pooled_auc"), (int, float)):
-        rows.append(("Pooled out-of-fold AUC", f"{evaluation['pooled_auc']:.3f}"))
-    interval = evaluation.get("auc_ci95")
-    if isinstance(interval, (list, tuple)) and len(interval) == 2 and None not in interval:
-        unit = evaluation.get("auc_ci95_resamples")
-        rows.append(("AUC 95% CI", f"{interval[0]:.3f} – {interval[1]:.3f}" + (f" (resampling {unit})" if unit else "")))
-    if isinstance(evaluation.get("balanced_accuracy"), (int, float)):
-        rows.append(("Balanced accuracy", f"{evaluation['balanced_accuracy']:.3f}"))
-    calibration = evaluation.get("calibration") or {}
-    if isinstance(calibration.get("ece_after"), (int, float)):
-        before = calibration.get("ece_before")
-        rows.append(("Expected calibration error", f"{calibration['ece_after']:.3f}" + (
-            f" (before calibration {before:.3f})" if calibration.get("fitted") and isinstance(before, (int, float)) else "")))
+        rows.append((label, f"{auc:.3f}" + (f" ± {sd:.3f}" if _finite(sd) else "")))
+    if _finite(pooled):
+        rows.append(("Pooled out-of-fold AUC", f"{pooled:.3f}"))
     return rows
+
+
+def _interval_rows(evaluation: dict) -> list[tuple[str, str]]:
+    """The bootstrap interval (of the pooled AUC under cross-validation) and what it resampled."""
+    interval = evaluation.get("auc_ci95")
+    if not (isinstance(interval, (list, tuple)) and len(interval) == 2 and all(map(_finite, interval))):
+        return []
+    label = "Pooled AUC 95% CI" if "pooled_auc" in evaluation else "AUC 95% CI"
+    unit = evaluation.get("auc_ci95_resamples")
+    return [(label, f"{interval[0]:.3f} – {interval[1]:.3f}" + (f" (resampling {unit})" if unit else ""))]
+
+
+def _calibration_rows(evaluation: dict) -> list[tuple[str, str]]:
+    """The expected calibration error of the served probabilities, and before calibration where one was fitted."""
+    calibration = evaluation.get("calibration") or {}
+    after, before = calibration.get("ece_after"), calibration.get("ece_before")
+    if not _finite(after):
+        return []
+    was = f" (before calibration {before:.3f})" if calibration.get("fitted") and _finite(before) else ""
+    return [("Expected calibration error", f"{after:.3f}{was}")]
 
 
 def _metric_rows(metrics: dict) -> list[tuple[str, str]]:
     rows = []
     for key, label in HEADLINE_METRICS:
         value = metrics.get(key)
-        if isinstance(value, (int, float)):
+        if _finite(value):
             rows.append((label, f"{value:.3f}"))
     return rows

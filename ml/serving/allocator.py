@@ -7,9 +7,10 @@ a CPU allocates every layer's output anew for every batch, so with those default
 writing into pages the kernel has just mapped: each first touch is a page fault and a page zeroed.
 MTCNN's small networks are where it shows (one thread, 64 R-net crops): the first convolution takes
 3.1 ms and its PReLU 2.2 ms with the defaults, 1.65 and 0.34 ms with freed memory kept. Training
-(`ml.training.train.run`) applies the same settings: a step of the default recipe frees gigabytes,
-and with the defaults it took about 220,000 page faults a second, a third of the step
-(`bench/train.py --allocator`); the arithmetic is unchanged, bit for bit.
+(`ml.training.train.run`) applies the same settings, for the rest of the calling process: a bf16 step
+of the default recipe (`--precision auto`) frees gigabytes, and with the defaults it took about 220,000
+page faults a second, a third of the step (`bench/train.py --allocator`); the arithmetic is unchanged,
+bit for bit.
 
 The cost is that a process's resident memory stays at its peak instead of shrinking after a large
 video; a worker reaches that peak again on its next video of that size. So that one odd input (an

@@ -5,8 +5,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from detector.registry import register_checkpoint
 from detector.models import Analysis, ModelVersion, Video
+from detector.registry import register_checkpoint
 
 
 @pytest.fixture
@@ -85,3 +85,25 @@ def test_activating_two_versions_at_once_is_refused(client, admin_user, version)
                            {"action": "activate_selected", "index": "0", "_selected_action": [version.pk, other.pk]}, follow=True)
     assert "Select exactly one model version" in response.content.decode()
     assert not ModelVersion.objects.filter(is_active=True).exists()
+
+
+def test_a_card_older_than_its_evaluation_field_still_shows_the_auc_from_its_metrics():
+    from django.contrib import admin as django_admin
+
+    from detector.admin_models import ModelVersionAdmin, _evaluation, _evaluation_rows
+
+    split = ModelVersion(name="old-split", card={}, metrics={"test_auc": 0.71, "test_auc_ci95": [0.6, 0.8],
+                                                              "test_balanced_accuracy": 0.66})
+    cv = ModelVersion(name="old-cv", card={"data": "x"}, metrics={"cv_auc": 0.7, "cv_auc_sd": 0.1, "cv_pooled_auc": 0.65})
+    assert _evaluation_rows(_evaluation(split)) == [("AUC", "0.710"), ("AUC 95% CI", "0.600 – 0.800"),
+                                                    ("Balanced accuracy", "0.660")]
+    assert _evaluation_rows(_evaluation(cv)) == [("AUC (mean over folds)", "0.700 ± 0.100"), ("Pooled out-of-fold AUC", "0.650")]
+    listing = ModelVersionAdmin(ModelVersion, django_admin.site)
+    assert listing.auc(split) == "0.710" and listing.auc(ModelVersion(name="never", metrics={})) == "—"
+
+
+def test_an_interval_the_bootstrap_could_not_draw_is_left_out_rather_than_shown_as_nan():
+    from detector.admin_models import _evaluation_rows
+
+    rows = dict(_evaluation_rows({"auc": 0.7, "auc_ci95": [float("nan"), float("nan")], "balanced_accuracy": float("nan")}))
+    assert rows == {"AUC": "0.700"}
