@@ -59,13 +59,17 @@ test: install browser
 bench: install
 	$(BIN)/python bench/analyze.py
 
-# Training throughput (crops/s, forward + backward) per backbone and input size, CPU and CUDA.
+# Training throughput (crops/s, forward + backward + step) per precision variant, CPU and CUDA, and the
+# --precision auto step with glibc's default allocator settings against freed memory kept.
 bench-train: install
-	$(BIN)/python bench/train.py
+	$(BIN)/python bench/train.py --allocator
 
 # The release candidate: 5-fold group cross-validation of the default recipe on the sample (its card's
 # measurement and threshold), then a model trained on every video. Publish it with
-# `manage.py publish_model var/release/$(RELEASE)`.
+# `manage.py publish_model var/release/$(RELEASE)`. Released as measured: bf16 where the CPU has it
+# natively (every CV figure in docs/training.md was trained so) and Platt calibration of the served
+# probability on the out-of-fold scores; TRAIN_ARGS replaces both.
+TRAIN_ARGS ?= --precision auto --calibration platt
 release-model: install .env
 	$(BIN)/python manage.py train_model --data $(SAMPLE) --cv 5 --final --workers 2 \
 		--output var/release/$(RELEASE) $(TRAIN_ARGS)
