@@ -89,9 +89,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
 def _evaluation(version) -> dict:
     """What the version's card measured (`card.evaluation`), or for a card older than that field the
     same figures rebuilt from its checkpoint metrics (a split's test_*, a cross-validation's cv_*)."""
-    evaluation = (version.card or {}).get("evaluation")
-    if isinstance(evaluation, dict) and evaluation:
-        return evaluation
+    if version.quality:  # the model's own reading of its card, as the site's pages show it
+        return version.quality
     metrics = version.metrics or {}
     if "cv_auc" in metrics:
         return {"auc": metrics["cv_auc"], "auc_sd": metrics.get("cv_auc_sd"), "pooled_auc": metrics.get("cv_pooled_auc"),
