@@ -66,10 +66,10 @@ bench-train: install
 
 # The release candidate: 5-fold group cross-validation of the default recipe on the sample (its card's
 # measurement and threshold), then a model trained on every video. Publish it with
-# `manage.py publish_model var/release/$(RELEASE)`. Released as measured: bf16 where the CPU has it
-# natively (every CV figure in docs/training.md was trained so) and Platt calibration of the served
-# probability on the out-of-fold scores; TRAIN_ARGS replaces both.
-TRAIN_ARGS ?= --precision auto --calibration platt
+# `manage.py publish_model var/release/$(RELEASE)`. Released as measured: the default recipe (bf16
+# where the CPU has it natively) with Platt calibration of the served probability on the out-of-fold
+# scores; TRAIN_ARGS replaces it.
+TRAIN_ARGS ?= --calibration platt
 release-model: install .env
 	$(BIN)/python manage.py train_model --data $(SAMPLE) --cv 5 --final --workers 2 \
 		--output var/release/$(RELEASE) $(TRAIN_ARGS)

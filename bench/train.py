@@ -4,6 +4,7 @@ with ratios to fp32 measured in the same run, so machines and loads compare.
 
     .venv/bin/python bench/train.py [--steps 4] [--threads 2] [--backbone efficientnet_lite0] [--size 112]
                                     [--batch 8] [--frames 16] [--compile] [--backbones] [--allocator [--rounds 3]]
+                                    [--glibc-defaults]
 
 Each row trains the whole detector (backbone + LSTM + head, the default recipe's loss) on random
 crops, after one warm-up step (a compiled variant's first step, the compile, is reported apart: it
@@ -11,11 +12,13 @@ pays back only if the run has enough steps, `break-even steps`). The variants ta
 turn, so a load that comes and goes on a shared machine falls on all of them alike, and the rate is
 that of the median step. The default shape is the default
 recipe's step on a CPU (Lite0, 112 px, 8 sequences x 16 crops). --backbones adds the old table:
-fp32 per backbone and input size, relative to ResNeXt-50 at 112 px. The variants table runs with glibc's
-default allocator settings, as every run did before training kept freed memory; --allocator adds the
-`--precision auto` step with those defaults against freed memory kept (ml/serving/allocator.py, what
-training does now), each in its own process since the setting holds for a whole process, the two
-alternating --rounds times, with the page faults each took.
+fp32 per backbone and input size, relative to ResNeXt-50 at 112 px. The tables run with freed memory
+kept (ml/serving/allocator.py), as training does: with glibc's defaults every step faults its
+activations back in, which slows some variants far more than others, so a table measured that way can
+pick the wrong precision. --glibc-defaults runs them as every table before 2026-12-06 did. --allocator
+adds the `--precision auto` step with glibc's defaults against freed memory kept, each in its own
+process since the setting holds for a whole process, the two alternating --rounds times, with the page
+faults each took.
 """
 
 from __future__ import annotations
@@ -198,23 +201,35 @@ def main(argv=None) -> None:
     parser.add_argument("--allocator", action="store_true",
                         help="also the auto step with glibc's default allocator settings against freed memory kept")
     parser.add_argument("--rounds", type=int, default=3, help="--allocator: processes per setting")
+    parser.add_argument("--glibc-defaults", action="store_true",
+                        help="run the tables with glibc's default allocator settings (as before 2026-12-06), "
+                             "not with freed memory kept as training does")
     parser.add_argument("--allocator-child", choices=("default", "kept"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     if args.allocator_child:
         return allocator_child(args)
+    allocator = "glibc defaults" if args.glibc_defaults else _keep_freed_memory()
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     print(f"torch {torch.__version__}, {args.threads} CPU threads, CPU capability "
           f"{torch.backends.cpu.get_cpu_capability()}, native CPU bf16 {native_bf16_cpu()}, bf16 depthwise slow "
           f"{depthwise_bf16_slow()} ({_cpu_name()})"
           + (f", {torch.cuda.get_device_name()}" if len(devices) > 1 else ""))
-    print(f"{args.backbone} at {args.size} px, {args.batch} x {args.frames} crops a step, {args.steps} timed steps")
+    print(f"{args.backbone} at {args.size} px, {args.batch} x {args.frames} crops a step, {args.steps} timed steps, "
+          f"allocator: {allocator}")
     for device in devices:
         variants_table(args, device)
         if args.backbones:
             backbones_table(args, device)
     if args.allocator:
         allocator_table(args)
+
+
+def _keep_freed_memory() -> str:
+    """Keep freed memory for the rest of this process, as ml.training.train does before training."""
+    from ml.serving.allocator import keep_freed_memory
+
+    return "freed memory kept" if keep_freed_memory() else "the C library's defaults (not glibc)"
 
 
 def _cpu_name() -> str:

@@ -66,8 +66,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--train-blocks", type=int, default=None,
                    help="backbone blocks that train, from the top (-1 all: the recipe's; 0 frozen; 2 the last two + head conv)")
     p.add_argument("--precision", choices=PRECISIONS, default=None,
-                   help="training steps' autocast (ml/training/precision.py): cuda-bf16 (the recipes'), auto (bf16 "
-                        "where native, CPUs with AVX-512 BF16/AMX included), bf16, fp32")
+                   help="training steps' autocast (ml/training/precision.py): auto (finetune's: bf16 where native, "
+                        "CPUs with AVX-512 BF16/AMX included), cuda-bf16 (method's: bf16 on CUDA only), bf16, fp32")
     p.add_argument("--self-blend-rate", type=float, default=None,
                    help="share of the fake training sequences that are self-blended reals instead (0: none)")
     p.add_argument("--calibration", choices=CALIBRATIONS, default=None,
