@@ -2,10 +2,9 @@
 
 - "cuda-bf16" (the "method" recipe's, and every recipe's before this option existed): bf16 autocast and
   channels-last on CUDA, fp32 channels-last on a CPU.
-- "auto" (the "finetune" recipes'): bf16 wherever the hardware runs it natively (CUDA; a CPU with
-  AVX-512 BF16 or AMX, which oneDNN then uses), fp32 elsewhere. 5-fold CV on the same folds scored it as
-  fp32 (pooled out-of-fold AUC 0.637 against 0.635, paired -0.002, 95 % CI -0.017..+0.020;
-  docs/training.md).
+- "auto" (the "finetune" recipes', since 5-fold CV scored it as fp32: ml/training/recipes.py): bf16
+  wherever the hardware runs it natively (CUDA; a CPU with AVX-512 BF16 or AMX, which oneDNN then uses),
+  fp32 elsewhere.
 - "bf16": bf16 autocast on any device (emulated, so slow, on a CPU without native bf16).
 Every mode runs channels-last: oneDNN's CPU convolutions (EfficientNet's depthwise ones above all) are
 faster in that layout, and it changes no arithmetic, only the order of the same fp32 sums. bench/train.py

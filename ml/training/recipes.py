@@ -4,7 +4,7 @@
   The recipe that makes the detector learn on people it has never seen (issue 8's measurements:
   frozen or partly trained backbones stay near chance). AdamW, lower rate for the pretrained
   backbone, one-cycle schedule, balanced classes, a per-step loss beside the sequence loss, mild
-  per-sequence augmentation, bf16 autocast on CUDA. 224 px on a GPU; 112 px on a CPU, where 224 px
+  per-sequence augmentation, bf16 autocast where the processor has it. 224 px on a GPU; 112 px on a CPU, where 224 px
   costs about 4x the time. 15 epochs: they scored as 25 did on people never seen in training (pooled
   out-of-fold AUC 0.651 against 0.655, paired -0.004, 95 % CI -0.070..+0.065) for 60 % of the compute.
   bf16 where the processor runs it natively ("auto"): on the same folds it scored as fp32 did (pooled
