@@ -24,7 +24,7 @@ import numpy as np
 from ml.training import metrics
 from ml.training.datasets import Clip
 from ml.training.division import Division, HeldOut, train_on
-from ml.training.evaluate import identity_groups, score_videos
+from ml.training.evaluate import identity_groups, score_videos, score_videos_both_ways
 from ml.training.sequences import labels_of
 
 log = logging.getLogger("ml.training.train")
@@ -85,8 +85,8 @@ class KFolds(Division):
         label = f"fold {f + 1}/{self.config.cv}"
         fitted = train_on(self.config, train, seed_offset=f, label=label + " ",
                           after_epoch=self._scorer(label, held, held_items, len(items)))
-        oof[held] = score_videos(fitted.detector, held_items)
-        self.other_way[held] = score_videos(fitted.detector, held_items, flip=not self.config.recipe.tta_flip)
+        without, with_flip = score_videos_both_ways(fitted.detector, held_items)
+        oof[held], self.other_way[held] = (with_flip, without) if self.config.recipe.tta_flip else (without, with_flip)
         y = labels_of(held_items)
         row = {"fold": f + 1, "videos": len(held), "real": int((y == 0).sum()),
                "groups": len({items[n].clip.group for n in held}), "auc": metrics.roc_auc(y, oof[held])}

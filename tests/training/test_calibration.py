@@ -87,3 +87,16 @@ def test_test_time_flip_averages_in_the_mirrored_crops(tmp_path):
     assert score_tracks([symmetric], flipped)[0].fake_probability == pytest.approx(
         score_tracks([symmetric], plain)[0].fake_probability, abs=1e-6)  # a mirror-symmetric face: no change
     assert score_tracks([track()], flipped)[0].fake_probability != score_tracks([track()], plain)[0].fake_probability
+
+
+def test_one_pass_scores_a_model_both_ways_as_two_separate_scorings_do(tmp_path):
+    from types import SimpleNamespace
+
+    from ml.training.evaluate import score_videos, score_videos_both_ways
+
+    detector = load_detector(saved(tmp_path / "cal.pt", {"method": "temperature", "T": 2.0}), "cpu")
+    videos = [SimpleNamespace(tracks=lambda s=s: [track(s), track(s + 10, faces=9)]) for s in range(3)]
+    without, with_flip = score_videos_both_ways(detector, videos)
+    assert without == pytest.approx(score_videos(detector, videos, flip=False), abs=1e-6)
+    assert with_flip == pytest.approx(score_videos(detector, videos, flip=True), abs=1e-6)
+    assert not np.allclose(without, with_flip)
