@@ -7,7 +7,8 @@ a video (ml.training.evaluate.score_videos). Reported: AUC per fold with mean ±
 with a bootstrap 95% interval, per-method AUCs, and the threshold and uncertain band chosen on the
 out-of-fold scores. Each fold's model also scores its videos the other way (with the mirrored crops
 averaged in, or without them when the recipe flips), so cv.json's "tta_flip" compares test-time flip
-against none on the same models: a paired measurement, free of the seed-to-seed spread. With
+against none on the same models: a paired measurement, free of the seed-to-seed spread (both from
+one backbone pass: ml.training.evaluate.score_videos_both_ways). With
 --final, a model is then trained on every video and saved with that threshold and this evaluation as
 its card: the release candidate. The report itself is ml/training/fit_and_report.py's, as in the split
 mode.
