@@ -68,7 +68,7 @@ class Recipe:
 
 RECIPES = {
     "finetune": Recipe(
-        name="finetune", backbone="efficientnet_lite0", image_size=224, cpu_image_size=112,
+        name="finetune", backbone="efficientnet_lite0", image_size=224, cpu_image_size=160,
         sequence_length=16, batch_size=8, epochs=15, optimizer="adamw", lr_backbone=1e-4, lr_head=3e-4,
         weight_decay=1e-3, schedule="onecycle", step_loss_weight=0.5, balanced_sampling=True,
         min_crop=0.85, brightness=0.1, precision="auto",
