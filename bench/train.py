@@ -2,7 +2,7 @@
 each faster variant (bf16 autocast, channels-last, bf16 with fp32 depthwise convolutions, torch.compile),
 with ratios to fp32 measured in the same run, so machines and loads compare.
 
-    .venv/bin/python bench/train.py [--steps 4] [--threads 2] [--backbone efficientnet_lite0] [--size 112]
+    .venv/bin/python bench/train.py [--steps 4] [--threads 2] [--backbone efficientnet_lite0] [--size 160]
                                     [--batch 8] [--frames 16] [--compile] [--backbones] [--allocator [--rounds 3]]
                                     [--glibc-defaults]
 
@@ -11,7 +11,8 @@ crops, after one warm-up step (a compiled variant's first step, the compile, is 
 pays back only if the run has enough steps, `break-even steps`). The variants take their steps in
 turn, so a load that comes and goes on a shared machine falls on all of them alike, and the rate is
 that of the median step. The default shape is the default
-recipe's step on a CPU (Lite0, 112 px, 8 sequences x 16 crops). --backbones adds the old table:
+recipe's step on a CPU (Lite0 at its CPU input size, 160 px since 2026-12-06, 8 sequences x 16 crops;
+the tables in docs/training.md before that date are at 112 px: --size 112). --backbones adds the old table:
 fp32 per backbone and input size, relative to ResNeXt-50 at 112 px. The tables run with freed memory
 kept (ml/serving/allocator.py), as training does: with glibc's defaults every step faults its
 activations back in, which slows some variants far more than others, so a table measured that way can
@@ -188,12 +189,14 @@ def main(argv=None) -> None:
     import torch
 
     from ml.training.precision import depthwise_bf16_slow, native_bf16_cpu
+    from ml.training.recipes import DEFAULT_RECIPE, RECIPES
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--backbone", default="efficientnet_lite0")
-    parser.add_argument("--size", type=int, default=112)
+    parser.add_argument("--size", type=int, default=RECIPES[DEFAULT_RECIPE].cpu_image_size,
+                        help="model input size (default: the default recipe's on a CPU)")
     parser.add_argument("--batch", type=int, default=8, help="sequences per step")
     parser.add_argument("--frames", type=int, default=16, help="crops per sequence")
     parser.add_argument("--compile", action="store_true", help="add a torch.compile variant (compiles for minutes on a CPU)")

@@ -38,7 +38,7 @@ EXTRACT_FRAMES = 32  # frames sampled per video
 SAMPLINGS = ("spread", "first")  # over the whole video, or the first N (the method's way)
 SAMPLING = "spread"
 # Crops are cut at 224 px, the GPU recipes' input, so one cache serves every recipe: the preset
-# resizes them to the model's input (112 px on a CPU). Serving's own default is faces.CROP_SIZE.
+# resizes them to the model's input (160 px on a CPU for the default recipe). Serving's own default is faces.CROP_SIZE.
 TRAINING_CROP_SIZE = 224
 
 

