@@ -45,7 +45,8 @@ def score_videos(detector, items: Sequence[CachedVideo], progress: bool = False,
 def score_videos_both_ways(detector, items: Sequence[CachedVideo]) -> tuple[np.ndarray, np.ndarray]:
     """(without test-time flip, with it) per video, as two `score_videos` calls would give, from one pass
     of the backbone: the flipping score already encodes the unmirrored crops, so the plain score is the
-    LSTM over those same features: the backbone, most of scoring's time, runs twice a crop, not three times."""
+    LSTM over those same features. The backbone runs twice a crop instead of three times (the LSTM still
+    reads each sequence three times: plain, mirrored, plain again)."""
     from ml.serving.scoring import classify_tracks, encode_tracks
 
     flipping = replace(detector, preprocessing={**detector.preprocessing, "tta_flip": True})
