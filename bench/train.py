@@ -4,7 +4,7 @@ with ratios to fp32 measured in the same run, so machines and loads compare.
 
     .venv/bin/python bench/train.py [--steps 4] [--threads 2] [--backbone efficientnet_lite0] [--size 160]
                                     [--batch 8] [--frames 16] [--compile] [--backbones] [--allocator [--rounds 3]]
-                                    [--glibc-defaults]
+                                    [--glibc-defaults] [--train-blocks 7,6]
 
 Each row trains the whole detector (backbone + LSTM + head, the default recipe's loss) on random
 crops, after one warm-up step (a compiled variant's first step, the compile, is reported apart: it
@@ -12,7 +12,8 @@ pays back only if the run has enough steps, `break-even steps`). The variants ta
 turn, so a load that comes and goes on a shared machine falls on all of them alike, and the rate is
 that of the median step. The default shape is the default
 recipe's step on a CPU (Lite0 at its CPU input size, 160 px since 2026-12-06, 8 sequences x 16 crops;
-the tables in docs/training.md before that date are at 112 px: --size 112). --backbones adds the old table:
+the tables in docs/training.md before that date are at 112 px: --size 112). --train-blocks 7,6 adds the `--precision auto` step training only the top 7 or 6 backbone
+blocks (a recipe's train_blocks: the stem and the bottom stages frozen) against the whole backbone. --backbones adds the old table:
 fp32 per backbone and input size, relative to ResNeXt-50 at 112 px. The tables run with freed memory
 kept (ml/serving/allocator.py), as training does: with glibc's defaults every step faults its
 activations back in, which slows some variants far more than others, so a table measured that way can
@@ -51,13 +52,16 @@ class Trainee:
     that comes and goes on a shared machine falls on every variant alike)."""
 
     def __init__(self, backbone: str, size: int, device: str, batch: int, frames: int, bf16: bool = False,
-                 channels_last: bool = False, compile: bool = False, fp32_depthwise: bool = False):
+                 channels_last: bool = False, compile: bool = False, fp32_depthwise: bool = False,
+                 train_blocks: int = -1):
         import torch
 
         from ml.model.network import DeepfakeDetector, ModelConfig
 
         torch.manual_seed(0)
-        self.model = DeepfakeDetector(ModelConfig(backbone=backbone)).to(device).train()
+        self.model = DeepfakeDetector(ModelConfig(backbone=backbone)).to(device)
+        self.model.freeze_backbone(train_blocks)  # as ml.training.loop does for a recipe's train_blocks
+        self.model.train()
         if channels_last:
             self.model.backbone.to(memory_format=torch.channels_last)
         if fp32_depthwise:  # as ml.training.precision does where bf16 depthwise backward is slow
@@ -126,6 +130,24 @@ def _break_even(compiled: Trainee, eager: Trainee) -> str:
     gain = 1 / eager.rate() - 1 / compiled.rate()  # seconds per crop saved
     extra = compiled.timings[0] - eager.timings[0]
     return f"{extra / (gain * compiled.crops):.0f}" if gain > 0 else "never"
+
+
+def train_blocks_table(args, device: str) -> None:
+    """The --precision auto step with the bottom of the backbone frozen (a recipe's train_blocks): frozen
+    layers need no backward pass, and the high-resolution ones at the bottom cost the most per weight."""
+    from ml.training.precision import step_mode
+
+    mode = step_mode("auto", device)
+    counts = [-1] + [int(n) for n in args.train_blocks.split(",")]
+    print(f"{'device':<6} {'auto step, trains':<28} {'crops/s':>9} {'x all':>7}")
+    trainees = [Trainee(args.backbone, args.size, device, args.batch, args.frames, bf16=mode.autocast is not None,
+                        channels_last=mode.channels_last, fp32_depthwise=mode.fp32_depthwise, train_blocks=n)
+                for n in counts]
+    measure_all(trainees, args.steps)
+    baseline = trainees[0].rate()
+    for n, t in zip(counts, trainees):
+        label = "the whole backbone" if n < 0 else f"the top {n} backbone blocks"
+        print(f"{device:<6} {label:<28} {t.rate():>9.1f} {t.rate() / baseline:>7.2f}", flush=True)
 
 
 def backbones_table(args, device: str) -> None:
@@ -201,6 +223,8 @@ def main(argv=None) -> None:
     parser.add_argument("--frames", type=int, default=16, help="crops per sequence")
     parser.add_argument("--compile", action="store_true", help="add a torch.compile variant (compiles for minutes on a CPU)")
     parser.add_argument("--backbones", action="store_true", help="also fp32 per backbone and input size")
+    parser.add_argument("--train-blocks", metavar="N,N", default="",
+                        help="also the auto step training only the top N backbone blocks, against the whole backbone")
     parser.add_argument("--allocator", action="store_true",
                         help="also the auto step with glibc's default allocator settings against freed memory kept")
     parser.add_argument("--rounds", type=int, default=3, help="--allocator: processes per setting")
@@ -222,6 +246,8 @@ def main(argv=None) -> None:
           f"allocator: {allocator}")
     for device in devices:
         variants_table(args, device)
+        if args.train_blocks:
+            train_blocks_table(args, device)
         if args.backbones:
             backbones_table(args, device)
     if args.allocator:

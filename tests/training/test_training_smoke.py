@@ -19,6 +19,7 @@ def test_the_run_folder_holds_checkpoint_metrics_split_and_plots(tiny_run):
     assert [h["epoch"] for h in metrics["history"]] == [1, 2]
     log = (run / "train.log").read_text()
     assert "efficientnet_lite0 initialised from ImageNet weights" in log
+    assert "trains whole backbone + LSTM + head (fine-tuned)" in log  # what --train-blocks chose, in words
     assert "epoch 2/2" in log
     assert metrics["test"]["n"] == 4
 
