@@ -68,7 +68,7 @@ bench-train: install
 # measurement and threshold), then a model trained on every video. Publish it with
 # `manage.py publish_model var/release/$(RELEASE)`. Released as measured: the default recipe (bf16
 # where the CPU has it natively, 160 px on a CPU) with Platt calibration of the served probability on
-# the out-of-fold scores: 68 min measured on the 2-core EPYC. TRAIN_ARGS replaces it
+# the out-of-fold scores: 68 min measured on the slower 2-core EPYC. TRAIN_ARGS replaces it
 # (TRAIN_ARGS="--calibration platt --image-size 112": the 36-minute release at 112 px).
 TRAIN_ARGS ?= --calibration platt
 release-model: install .env

@@ -40,14 +40,15 @@ class BackboneSpec:
     mean: tuple[float, float, float]
     std: tuple[float, float, float]
     imagenet_size: int  # the input size its ImageNet weights were trained at
+    blocks: int  # what a recipe's train_blocks counts (ml.model.network._backbone_blocks)
 
 
 SPECS = {
-    "resnext50_32x4d": BackboneSpec("resnext50_32x4d", 2048, IMAGENET_MEAN, IMAGENET_STD, 224),
-    "resnext101_32x8d": BackboneSpec("resnext101_32x8d", 2048, IMAGENET_MEAN, IMAGENET_STD, 224),
-    "efficientnet_lite0": BackboneSpec("efficientnet_lite0", 1280, LITE_MEAN, LITE_STD, 224),
-    "efficientnet_lite1": BackboneSpec("efficientnet_lite1", 1280, LITE_MEAN, LITE_STD, 240),
-    "efficientnet_lite2": BackboneSpec("efficientnet_lite2", 1280, LITE_MEAN, LITE_STD, 260),
+    "resnext50_32x4d": BackboneSpec("resnext50_32x4d", 2048, IMAGENET_MEAN, IMAGENET_STD, 224, 4),
+    "resnext101_32x8d": BackboneSpec("resnext101_32x8d", 2048, IMAGENET_MEAN, IMAGENET_STD, 224, 4),
+    "efficientnet_lite0": BackboneSpec("efficientnet_lite0", 1280, LITE_MEAN, LITE_STD, 224, 8),
+    "efficientnet_lite1": BackboneSpec("efficientnet_lite1", 1280, LITE_MEAN, LITE_STD, 240, 8),
+    "efficientnet_lite2": BackboneSpec("efficientnet_lite2", 1280, LITE_MEAN, LITE_STD, 260, 8),
 }
 BACKBONES = tuple(SPECS)
 

@@ -78,6 +78,9 @@ class DeepfakeDetector(nn.Module):
         if train_blocks < 0:
             return
         blocks = _backbone_blocks(self.backbone)
+        if train_blocks > len(blocks):  # a slice from a negative index would train fewer, silently
+            raise ValueError(f"train_blocks is {train_blocks}, but {self.config.backbone} has {len(blocks)} blocks "
+                             f"(-1 trains the whole backbone)")
         trainable = blocks[len(blocks) - train_blocks:] if train_blocks else []
         self.backbone.requires_grad_(False)
         for block in trainable:

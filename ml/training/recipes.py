@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
+from ml.model import backbones
 from ml.model.calibration import CALIBRATIONS
 from ml.training.precision import DEFAULT_PRECISION, PRECISIONS
 
@@ -61,6 +62,10 @@ class Recipe:
             raise ValueError(f"calibration must be one of {CALIBRATIONS}, not {self.calibration!r}")
         if not 0.0 <= self.self_blend_rate <= 1.0:
             raise ValueError(f"self_blend_rate must be within 0..1, not {self.self_blend_rate}")
+        blocks = backbones.spec(self.backbone).blocks
+        if not -1 <= self.train_blocks <= blocks:
+            raise ValueError(f"--train-blocks must be -1 (the whole backbone) or 0..{blocks} for {self.backbone}, "
+                             f"not {self.train_blocks}")
 
     def as_dict(self) -> dict:
         return asdict(self)

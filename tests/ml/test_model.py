@@ -38,3 +38,24 @@ def test_freezing_all_but_the_top_two_lite_blocks_trains_only_them_and_keeps_fro
     assert all(p.requires_grad for p in model.backbone.blocks[6].parameters())
     model.train()
     assert not model.backbone.bn1.training and model.backbone.bn2.training
+
+
+def test_asking_to_train_more_backbone_blocks_than_there_are_is_refused_not_misread():
+    import pytest
+
+    # A ResNeXt has 4 blocks: "the top 6" once sliced from a negative index and trained only the top 2.
+    model = DeepfakeDetector(ModelConfig(backbone="resnext50_32x4d", lstm_hidden=8))
+    with pytest.raises(ValueError, match="has 4 blocks"):
+        model.freeze_backbone(6)
+    model.freeze_backbone(4)  # all four: only the stem stays frozen
+    assert all(p.requires_grad for p in model.backbone.layer1.parameters())
+    assert not any(p.requires_grad for p in model.backbone.conv1.parameters())
+
+
+def test_each_backbones_spec_counts_the_blocks_freezing_counts():
+    from ml.model.backbones import spec
+    from ml.model.network import _backbone_blocks
+
+    for name in ("efficientnet_lite0", "resnext50_32x4d"):
+        model = DeepfakeDetector(ModelConfig(backbone=name, lstm_hidden=8))
+        assert len(_backbone_blocks(model.backbone)) == spec(name).blocks, name

@@ -47,6 +47,14 @@ def test_a_config_refuses_one_fold_and_an_unknown_threshold_rule():
         TrainConfig(data="d", threshold_rule="median")
 
 
+def test_train_blocks_beyond_the_backbone_is_refused_before_any_work_in_a_sentence():
+    assert config_from("--data", "d", "--train-blocks", "8").recipe.train_blocks == 8  # Lite0: 7 stages + head
+    with pytest.raises(ValueError, match=r"0\.\.8 for efficientnet_lite0, not 9"):
+        config_from("--data", "d", "--train-blocks", "9")
+    with pytest.raises(ValueError, match=r"0\.\.4 for resnext50_32x4d, not 6"):
+        config_from("--data", "d", "--recipe", "method", "--train-blocks", "6")
+
+
 def test_the_checkpoint_keeps_the_config_as_plain_data_that_rebuilds_it(tiny_run, tiny_dataset, tiny_cache):
     stored = load_checkpoint(tiny_run["checkpoint"])["provenance"]["args"]
     assert json.loads(json.dumps(stored)) == stored  # JSON types only: no Namespace, no paths, no dataclasses
