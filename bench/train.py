@@ -6,21 +6,20 @@ with ratios to fp32 measured in the same run, so machines and loads compare.
                                     [--batch 8] [--frames 16] [--compile] [--backbones] [--allocator [--rounds 3]]
                                     [--glibc-defaults] [--train-blocks 7,6]
 
-Each row trains the whole detector (backbone + LSTM + head, the default recipe's loss) on random
-crops, after one warm-up step (a compiled variant's first step, the compile, is reported apart: it
-pays back only if the run has enough steps, `break-even steps`). The variants take their steps in
-turn, so a load that comes and goes on a shared machine falls on all of them alike, and the rate is
-that of the median step. The default shape is the default
-recipe's step on a CPU (Lite0 at its CPU input size, 160 px since 2026-12-06, 8 sequences x 16 crops;
-the tables in docs/training.md before that date are at 112 px: --size 112). --train-blocks 7,6 adds the `--precision auto` step training only the top 7 or 6 backbone
-blocks (a recipe's train_blocks: the stem and the bottom stages frozen) against the whole backbone. --backbones adds the old table:
-fp32 per backbone and input size, relative to ResNeXt-50 at 112 px. The tables run with freed memory
-kept (ml/serving/allocator.py), as training does: with glibc's defaults every step faults its
-activations back in, which slows some variants far more than others, so a table measured that way can
-pick the wrong precision. --glibc-defaults runs them as every table before 2026-12-06 did. --allocator
-adds the `--precision auto` step with glibc's defaults against freed memory kept, each in its own
-process since the setting holds for a whole process, the two alternating --rounds times, with the page
-faults each took.
+Each row trains the whole detector (backbone + LSTM + head, the default recipe's loss) on random crops, after
+one warm-up step (a compiled variant's first step, the compile, is reported apart: it pays back only if the
+run has enough steps, `break-even steps`). The variants take their steps in turn, so a load that comes and
+goes on a shared machine falls on all of them alike, and the rate is that of the median step. The default
+shape is the default recipe's step on a CPU (Lite0 at its CPU input size, 160 px since 2026-12-06, 8 sequences
+x 16 crops; the tables in docs/training.md before that date are at 112 px: --size 112). --train-blocks 7,6
+adds the `--precision auto` step training only the top 7 or 6 backbone blocks (a recipe's train_blocks: the
+stem and the bottom stages frozen) against the whole backbone. --backbones adds the old table: fp32 per
+backbone and input size, relative to ResNeXt-50 at 112 px. The tables run with freed memory kept
+(ml/serving/allocator.py), as training does: with glibc's defaults every step faults its activations back in,
+which slows some variants far more than others, so a table measured that way can pick the wrong precision.
+--glibc-defaults runs them as every table before 2026-12-06 did. --allocator adds the `--precision auto` step
+with glibc's defaults against freed memory kept, each in its own process since the setting holds for a whole
+process, the two alternating --rounds times, with the page faults each took.
 """
 
 from __future__ import annotations
@@ -97,6 +96,16 @@ class Trainee:
         return self.crops / float(np.median(self.timings[1:]))
 
 
+def auto_trainee(args, device: str, train_blocks: int = -1) -> Trainee:
+    """The step a `--precision auto` training run takes on `device`: bf16 where the CPU has it natively,
+    channels-last, depthwise convolutions in fp32 where the probe finds bf16 slow (ml.training.precision)."""
+    from ml.training.precision import step_mode
+
+    mode = step_mode("auto", device)
+    return Trainee(args.backbone, args.size, device, args.batch, args.frames, bf16=mode.autocast is not None,
+                   channels_last=mode.channels_last, fp32_depthwise=mode.fp32_depthwise, train_blocks=train_blocks)
+
+
 def measure_all(trainees: list[Trainee], steps: int) -> None:
     for _ in range(steps + 1):
         for t in trainees:
@@ -135,14 +144,9 @@ def _break_even(compiled: Trainee, eager: Trainee) -> str:
 def train_blocks_table(args, device: str) -> None:
     """The --precision auto step with the bottom of the backbone frozen (a recipe's train_blocks): frozen
     layers need no backward pass, and the high-resolution ones at the bottom cost the most per weight."""
-    from ml.training.precision import step_mode
-
-    mode = step_mode("auto", device)
     counts = [-1] + [int(n) for n in args.train_blocks.split(",")]
     print(f"{'device':<6} {'auto step, trains':<28} {'crops/s':>9} {'x all':>7}")
-    trainees = [Trainee(args.backbone, args.size, device, args.batch, args.frames, bf16=mode.autocast is not None,
-                        channels_last=mode.channels_last, fp32_depthwise=mode.fp32_depthwise, train_blocks=n)
-                for n in counts]
+    trainees = [auto_trainee(args, device, train_blocks=n) for n in counts]
     measure_all(trainees, args.steps)
     baseline = trainees[0].rate()
     for n, t in zip(counts, trainees):
@@ -193,13 +197,10 @@ def _allocator_child_run(args, mode: str) -> dict:
 def allocator_child(args) -> None:
     """One process's measurement for allocator_table: its crops/s and minor page faults a second, as JSON."""
     from ml.serving.allocator import keep_freed_memory
-    from ml.training.precision import step_mode
 
     if args.allocator_child == "kept" and not keep_freed_memory():
         raise SystemExit("this C library is not glibc: nothing to compare")
-    mode = step_mode("auto", "cpu")  # what a --precision auto training step runs here
-    trainee = Trainee(args.backbone, args.size, "cpu", args.batch, args.frames, bf16=mode.autocast is not None,
-                      channels_last=mode.channels_last, fp32_depthwise=mode.fp32_depthwise)
+    trainee = auto_trainee(args, "cpu")
     trainee.step()  # warm-up: the first step finds the process's peak under either setting
     before, start = resource.getrusage(resource.RUSAGE_SELF).ru_minflt, time.perf_counter()
     measure_all([trainee], args.steps)

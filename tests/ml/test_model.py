@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from ml.model.network import DeepfakeDetector, ModelConfig
@@ -41,8 +42,6 @@ def test_freezing_all_but_the_top_two_lite_blocks_trains_only_them_and_keeps_fro
 
 
 def test_asking_to_train_more_backbone_blocks_than_there_are_is_refused_not_misread():
-    import pytest
-
     # A ResNeXt has 4 blocks: "the top 6" once sliced from a negative index and trained only the top 2.
     model = DeepfakeDetector(ModelConfig(backbone="resnext50_32x4d", lstm_hidden=8))
     with pytest.raises(ValueError, match="has 4 blocks"):
