@@ -27,6 +27,7 @@ from ml.training.outputs import (
     model_card,
     provenance,
     save_model,
+    size_schedule,
     trained_parts,
     write_json,
     write_plots,
@@ -108,10 +109,10 @@ def calibration_report(labels, raw_scores, scores, calibration: dict | None) -> 
 
 def log_recipe(config: TrainConfig) -> None:
     recipe, device = config.recipe, config.device
-    log.info("recipe %s: %s at %d px on %s, trains %s, %d-crop sequences, batch %d, %d epochs, %s lr %g "
+    log.info("recipe %s: %s at %s on %s, trains %s, %d-crop sequences, batch %d, %d epochs, %s lr %g "
              "backbone / %g head, weight decay %g, %s schedule, precision %s, self-blend rate %g, calibration %s, "
              "test-time flip %s",
-             recipe.name, recipe.backbone, recipe.size_for(device), device, trained_parts(recipe),
+             recipe.name, recipe.backbone, size_schedule(recipe, device), device, trained_parts(recipe),
              recipe.sequence_length, recipe.batch_size, recipe.epochs, recipe.optimizer, recipe.lr_backbone,
              recipe.lr_head, recipe.weight_decay, recipe.schedule, recipe.precision, recipe.self_blend_rate,
              recipe.calibration, recipe.tta_flip)

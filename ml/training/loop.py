@@ -69,14 +69,25 @@ def sequence_loss(out, y: torch.Tensor, step_weight: float) -> torch.Tensor:
     return loss
 
 
+def scaled_down(x: torch.Tensor, size: int | None) -> torch.Tensor:
+    """A batch of sequences (B, T, 3, H, W) resized to size x size, antialiased (plain bilinear would
+    alias the fine texture the detector reads); as it is where size is None."""
+    if size is None or x.shape[-1] == size:
+        return x
+    frames = nn.functional.interpolate(x.flatten(0, 1), size=(size, size), mode="bilinear", antialias=True,
+                                       align_corners=False)
+    return frames.unflatten(0, x.shape[:2])
+
+
 def train_one_epoch(model, loader, optimizer, scheduler, recipe: Recipe, device: str, desc: str, progress: bool,
-                    mode: StepMode) -> float:
+                    mode: StepMode, size: int | None = None) -> float:
+    """One pass over the loader; `size`, where given, is the side the batches are scaled down to."""
     from tqdm import tqdm
 
     model.train()
     total, count = 0.0, 0
     for x, y in tqdm(loader, desc=desc, unit="batch", leave=False, disable=not progress):
-        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        x, y = scaled_down(x.to(device, non_blocking=True), size), y.to(device, non_blocking=True)
         with mode.autocast_context():
             loss = sequence_loss(model(x), y, recipe.step_loss_weight)
         optimizer.zero_grad(set_to_none=True)
@@ -111,10 +122,13 @@ def fit(items: list[CachedVideo], recipe: Recipe, device: str, *, seed: int = 0,
     with mode.applied_to(model):
         for epoch in range(1, recipe.epochs + 1):
             t0 = time.time()
+            size = recipe.step_size(epoch, device)
             loss = train_one_epoch(model, loader, optimizer, scheduler, recipe, device,
-                                   f"{label}epoch {epoch}/{recipe.epochs}", progress, mode)
-            history.append({"epoch": epoch, "train_loss": loss, "seconds": round(time.time() - t0, 1)})
-            log.info("%sepoch %d/%d  loss %.4f  (%.0fs)", label, epoch, recipe.epochs, loss, time.time() - t0)
+                                   f"{label}epoch {epoch}/{recipe.epochs}", progress, mode, size)
+            history.append({"epoch": epoch, "train_loss": loss, "seconds": round(time.time() - t0, 1),
+                            "image_size": size or preprocessing["image_size"]})
+            log.info("%sepoch %d/%d  loss %.4f  (%.0fs%s)", label, epoch, recipe.epochs, loss, time.time() - t0,
+                     f", at {size} px" if size else "")
             if after_epoch is not None and epoch < recipe.epochs:
                 _look(model, lambda: after_epoch(epoch, _detector(model, config, preprocessing, device)))
     model.eval()

@@ -77,6 +77,15 @@ def trained_parts(recipe) -> str:
     return f"top {recipe.train_blocks} backbone blocks + LSTM + head"
 
 
+def size_schedule(recipe, device: str) -> str:
+    """The input size in words: "160 px", or "112 px for 7 epochs, then 160 px"."""
+    size = recipe.size_for(device)
+    if recipe.step_size(1, device) is None:
+        return f"{size} px"
+    epochs = f"{recipe.low_res_epochs} epoch" + ("s" if recipe.low_res_epochs > 1 else "")
+    return f"{recipe.low_res_size} px for {epochs}, then {size} px"
+
+
 def save_model(path: Path, detector: Detector, threshold, band, metrics_: dict, provenance_: dict, card: dict,
                calibration: dict | None = None) -> None:
     save_checkpoint(path, detector.model, detector.config, preprocessing=detector.preprocessing, metrics=plain(metrics_),
