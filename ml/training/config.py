@@ -53,6 +53,11 @@ class TrainConfig:
             raise ValueError("Cross-validation needs at least 2 folds (cv=0 trains on one split).")
         if self.score_every < 0 or (self.score_every and not self.cv):
             raise ValueError("score_every (--score-every) needs cross-validation (--cv 2 or more) and a positive number of epochs.")
+        if self.recipe.low_res_epochs and self.recipe.low_res_size >= self.recipe.size_for(self.device):
+            # Refused rather than ignored: the run's recipe would say it ran progressive resizing.
+            raise ValueError(f"--low-res-size {self.recipe.low_res_size} is not below the "
+                             f"{self.recipe.size_for(self.device)} px this recipe trains at on {self.device}: "
+                             "--low-res-epochs would change nothing; take a smaller size or leave it out.")
         if self.score_every >= self.recipe.epochs:
             raise ValueError(f"score_every (--score-every) {self.score_every} would score nothing before the last epoch: "
                              f"the recipe trains {self.recipe.epochs}; take fewer.")

@@ -29,7 +29,7 @@ log = logging.getLogger("ml.training.train")  # one logger: a run's train.log co
 @dataclass
 class Fitted:
     detector: Detector  # in eval mode; threshold and band are the defaults until a rule is chosen
-    history: list[dict]  # per epoch: epoch, train_loss, seconds
+    history: list[dict]  # per epoch: epoch, train_loss, seconds, image_size (what the batches trained at)
     backbone_init: str  # "imagenet:<path>" or "random"
     steps: str  # how the training steps computed (StepMode.describe), for the card and provenance
 

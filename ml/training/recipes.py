@@ -55,7 +55,8 @@ class Recipe:
     calibration: str = "none"  # fitted on held-out scores, served with the model (ml/model/calibration.py)
     tta_flip: bool = False  # serving also scores the mirrored crops and averages the logits
     # Progressive resizing: the first low_res_epochs train on the batches scaled down to low_res_size
-    # (a step there costs about 1/1.4 of a 160 px one); the rest, and serving, at the recipe's size.
+    # (a step there costs about 1/1.4 of a 160 px one); the rest, and serving, at the recipe's size
+    # (at least one epoch: batch-norm statistics and filters must end at the serving size).
     low_res_epochs: int = 0
     low_res_size: int = 112
 
@@ -66,8 +67,9 @@ class Recipe:
             raise ValueError(f"calibration must be one of {CALIBRATIONS}, not {self.calibration!r}")
         if not 0.0 <= self.self_blend_rate <= 1.0:
             raise ValueError(f"self_blend_rate must be within 0..1, not {self.self_blend_rate}")
-        if not 0 <= self.low_res_epochs <= self.epochs:
-            raise ValueError(f"--low-res-epochs must be within 0..{self.epochs} (the epochs), not {self.low_res_epochs}")
+        if not 0 <= self.low_res_epochs < self.epochs:  # the last epochs train at the size the model serves at
+            raise ValueError(f"--low-res-epochs must be within 0..{self.epochs - 1} (fewer than the epochs), "
+                             f"not {self.low_res_epochs}")
         if self.low_res_size < 32:
             raise ValueError(f"--low-res-size must be at least 32 px, not {self.low_res_size}")
         blocks = backbones.spec(self.backbone).blocks

@@ -75,7 +75,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tta-flip", action="store_true", default=None,
                    help="serve (and measure) with the mirrored crops' logits averaged in")
     p.add_argument("--low-res-epochs", type=int, default=None, metavar="N",
-                   help="train the first N epochs on batches scaled down to --low-res-size (progressive resizing; 0: none)")
+                   help="train the first N epochs on batches scaled down to --low-res-size "
+                        "(progressive resizing; 0: none)")
     p.add_argument("--low-res-size", type=int, default=None, metavar="PX", help="the side those epochs train at (112)")
     p.add_argument("--seed", type=int, default=TrainConfig.seed)
     p.add_argument("--cv", type=int, default=TrainConfig.cv, metavar="K", help="group K-fold cross-validation instead of one split")

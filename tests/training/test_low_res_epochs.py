@@ -37,12 +37,18 @@ def config_from(*argv):
     return train.build_config(options.parse(list(argv), train.DESCRIPTION, train.add_arguments))
 
 
-def test_more_low_res_epochs_than_epochs_or_a_tiny_size_is_refused_in_a_sentence():
+def test_as_many_low_res_epochs_as_epochs_or_a_tiny_size_is_refused_in_a_sentence():
     assert config_from("--data", "d", "--low-res-epochs", "7").recipe.low_res_epochs == 7
-    with pytest.raises(ValueError, match=r"--low-res-epochs must be within 0\.\.15 \(the epochs\), not 16"):
-        config_from("--data", "d", "--low-res-epochs", "16")
+    with pytest.raises(ValueError, match=r"--low-res-epochs must be within 0\.\.14 \(fewer than the epochs\), not 15"):
+        config_from("--data", "d", "--low-res-epochs", "15")  # the model would never train at its serving size
     with pytest.raises(ValueError, match="--low-res-size must be at least 32 px, not 16"):
         config_from("--data", "d", "--low-res-epochs", "1", "--low-res-size", "16")
+
+
+def test_a_low_res_size_not_below_the_training_size_is_refused_not_silently_ignored():
+    with pytest.raises(ValueError, match="--low-res-size 112 is not below the 112 px this recipe trains at on cpu"):
+        config_from("--data", "d", "--device", "cpu", "--image-size", "112", "--low-res-epochs", "8")
+    assert config_from("--data", "d", "--device", "cpu", "--image-size", "112").recipe.low_res_epochs == 0
 
 
 def test_a_run_trains_its_first_epoch_small_says_so_and_serves_at_full_size(tiny_dataset, tiny_cache, tmp_path):
@@ -52,7 +58,8 @@ def test_a_run_trains_its_first_epoch_small_says_so_and_serves_at_full_size(tiny
     history = json.loads((out / "metrics.json").read_text())["history"]
     assert [h["image_size"] for h in history] == [32, 64]
     log = (out / "train.log").read_text()
-    assert "at 32 px for 1 epoch, then 64 px on cpu" in log and "(" in log and ", at 32 px)" in log
+    assert "at 32 px for 1 epoch, then 64 px on cpu" in log
+    assert "epoch 1/2  loss" in log and ", at 32 px)" in log.split("epoch 1/2  loss")[1].splitlines()[0]
     detector = load_detector(result["checkpoint"], "cpu")
     assert detector.preprocessing["image_size"] == 64
     assert Path(result["checkpoint"]).is_file()
