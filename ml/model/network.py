@@ -56,6 +56,7 @@ class DeepfakeDetector(nn.Module):
         self.act = nn.LeakyReLU()
         self.dropout = nn.Dropout(config.dropout)
         self.fc = nn.Linear(config.lstm_hidden, config.num_classes)
+        self.bn_statistics_frozen = False  # see freeze_bn_statistics
 
     def encode_frames(self, x: torch.Tensor) -> torch.Tensor:
         """(B, T, 3, H, W) images -> (B, T, feature_dim) backbone features."""
@@ -86,12 +87,21 @@ class DeepfakeDetector(nn.Module):
         for block in trainable:
             block.requires_grad_(True)
 
+    def freeze_bn_statistics(self) -> None:
+        """Keep every batch norm's running statistics (ImageNet's) while training: each normalises with
+        them, in training as in serving, while its scale and shift still train. A training batch holds
+        crops of only a few videos, so its own statistics are those videos' (and, in a balanced batch,
+        carry its mix of real and fake), which serving never sees."""
+        self.bn_statistics_frozen = True
+        if self.training:
+            self.train()
+
     def train(self, mode: bool = True):
         super().train(mode)
-        if mode:  # batch norm of frozen parts stays in eval mode: its statistics are ImageNet's
+        if mode:  # batch norm of frozen parts (or all, see freeze_bn_statistics) stays in eval mode
             for module in self.backbone.modules():
-                if isinstance(module, nn.modules.batchnorm._BatchNorm) and not any(
-                        p.requires_grad for p in module.parameters()):
+                if isinstance(module, nn.modules.batchnorm._BatchNorm) and (self.bn_statistics_frozen or not any(
+                        p.requires_grad for p in module.parameters())):
                     module.eval()
         return self
 

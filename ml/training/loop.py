@@ -42,6 +42,8 @@ def build_model(recipe: Recipe, weights_path=None) -> tuple[DeepfakeDetector, Mo
     model = DeepfakeDetector(config)
     init = load_backbone_weights(model, weights_path)
     model.freeze_backbone(recipe.train_blocks)
+    if recipe.frozen_bn:
+        model.freeze_bn_statistics()
     return model, config, init
 
 

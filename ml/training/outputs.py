@@ -70,11 +70,12 @@ def model_card(config: TrainConfig, fitted: Fitted, threshold: float, band: floa
 
 
 def trained_parts(recipe) -> str:
+    bn = ", batch-norm statistics frozen" if recipe.frozen_bn else ""
     if recipe.train_blocks < 0:
-        return "whole backbone + LSTM + head (fine-tuned)"
+        return f"whole backbone + LSTM + head (fine-tuned{bn})"
     if recipe.train_blocks == 0:
         return "LSTM + head (backbone frozen)"
-    return f"top {recipe.train_blocks} backbone blocks + LSTM + head"
+    return f"top {recipe.train_blocks} backbone blocks + LSTM + head{bn}"
 
 
 def size_schedule(recipe, device: str) -> str:

@@ -59,6 +59,7 @@ class Recipe:
     # (at least one epoch: batch-norm statistics and filters must end at the serving size).
     low_res_epochs: int = 0
     low_res_size: int = 112
+    frozen_bn: bool = False  # batch norm normalises with its ImageNet statistics while training (scale, shift train)
 
     def __post_init__(self):
         if self.precision not in PRECISIONS:
@@ -113,7 +114,7 @@ OVERRIDES = {
     "epochs": "epochs", "lr": "lr_backbone", "lr_head": "lr_head", "weight_decay": "weight_decay",
     "lstm_hidden": "lstm_hidden", "dropout": "dropout", "train_blocks": "train_blocks", "precision": "precision",
     "self_blend_rate": "self_blend_rate", "calibration": "calibration", "tta_flip": "tta_flip",
-    "low_res_epochs": "low_res_epochs", "low_res_size": "low_res_size",
+    "low_res_epochs": "low_res_epochs", "low_res_size": "low_res_size", "frozen_bn": "frozen_bn",
 }
 
 

@@ -78,6 +78,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="train the first N epochs on batches scaled down to --low-res-size "
                         "(progressive resizing; 0: none)")
     p.add_argument("--low-res-size", type=int, default=None, metavar="PX", help="the side those epochs train at (112)")
+    p.add_argument("--frozen-bn", action="store_true", default=None,
+                   help="batch norm keeps its ImageNet statistics while training (its scale and shift still train)")
     p.add_argument("--seed", type=int, default=TrainConfig.seed)
     p.add_argument("--cv", type=int, default=TrainConfig.cv, metavar="K", help="group K-fold cross-validation instead of one split")
     p.add_argument("--final", action="store_true", help="with --cv: then train on every video, threshold from the folds")
