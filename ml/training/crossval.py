@@ -90,9 +90,11 @@ class KFolds(Division):
         oof[held], self.other_way[held] = (with_flip, without) if self.config.recipe.tta_flip else (without, with_flip)
         y = labels_of(held_items)
         row = {"fold": f + 1, "videos": len(held), "real": int((y == 0).sum()),
-               "groups": len({items[n].clip.group for n in held}), "auc": metrics.roc_auc(y, oof[held])}
-        log.info("fold %d/%d: held-out AUC %.3f on %d videos (%d real)", f + 1, self.config.cv, row["auc"], len(held),
-                 row["real"])
+               "groups": len({items[n].clip.group for n in held}), "auc": metrics.roc_auc(y, oof[held]),
+               **_operating_point(y, oof[held])}
+        log.info("fold %d/%d: held-out AUC %.3f on %d videos (%d real); median P(fake) of its reals %s, of its fakes %s",
+                 f + 1, self.config.cv, row["auc"], len(held), row["real"], _p(row["median_p_real"]),
+                 _p(row["median_p_fake"]))
         return {**row, "history": fitted.history}
 
     def _scorer(self, label: str, held: list[int], held_items, n_items: int):
@@ -164,6 +166,19 @@ class KFolds(Division):
         return {"cv_auc": evaluation["auc"], "cv_auc_sd": evaluation["auc_sd"], "cv_pooled_auc": report["auc"],
                 "cv_balanced_accuracy": report["balanced_accuracy"], "cv_folds": self.config.cv,
                 "videos": len(held.items), "per_method": report["per_method"]}
+
+
+def _operating_point(y: np.ndarray, scores: np.ndarray) -> dict:
+    """Where a fold model puts its held-out reals and fakes. Each fold's AUC only ranks its own videos;
+    the pooled AUC also compares videos scored by different models, so where those models disagree on the
+    level (one calls its reals 0.1, another 0.9) the pooled figure falls below the folds' mean, and so
+    does the worth of one threshold chosen for all of them."""
+    median = lambda s: float(np.median(s)) if len(s) else None  # noqa: E731
+    return {"median_p_real": median(scores[y == 0]), "median_p_fake": median(scores[y == 1])}
+
+
+def _p(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 def _resampled(held: HeldOut) -> tuple[object, str]:

@@ -43,6 +43,14 @@ def test_the_report_gives_auc_per_fold_mean_sd_and_per_method(cv_run):
     assert "Cross-validated AUC" in cv_run["stdout"] and "over 2 folds" in cv_run["stdout"]
 
 
+def test_each_fold_says_where_its_model_puts_its_reals_and_fakes(cv_run):
+    folds = json.loads((cv_run["out"] / "cv.json").read_text())["cv"]["folds"]
+    for fold in folds:
+        assert 0.0 <= fold["median_p_real"] <= 1.0 and 0.0 <= fold["median_p_fake"] <= 1.0
+    log = (cv_run["out"] / "train.log").read_text()
+    assert f"median P(fake) of its reals {folds[0]['median_p_real']:.2f}, of its fakes" in log
+
+
 @pytest.mark.django_db
 def test_the_final_model_carries_the_cross_validated_card_and_threshold(cv_run):
     version = ModelVersion.objects.get(name="tiny-cv")
