@@ -3,7 +3,8 @@
 Groups are identity-closed (every clip showing or made from the same people shares one), so each
 fold's held-out videos show only people no training video of that fold shows. Each video is scored
 once, by the model of the fold that held it out (its out-of-fold score), exactly as the product scores
-a video (ml.training.evaluate.score_videos). Reported: AUC per fold with mean ± sd, the pooled out-of-fold AUC
+a video (ml.training.evaluate.score_videos). Reported: AUC per fold with mean ± sd and the median score of
+the fold's reals and of its fakes (where each fold model puts its videos), the pooled out-of-fold AUC
 with a bootstrap 95% interval, per-method AUCs, and the threshold and uncertain band chosen on the
 out-of-fold scores. Each fold's model also scores its videos the other way (with the mirrored crops
 averaged in, or without them when the recipe flips), so cv.json's "tta_flip" compares test-time flip
@@ -91,7 +92,7 @@ class KFolds(Division):
         y = labels_of(held_items)
         row = {"fold": f + 1, "videos": len(held), "real": int((y == 0).sum()),
                "groups": len({items[n].clip.group for n in held}), "auc": metrics.roc_auc(y, oof[held]),
-               **_operating_point(y, oof[held])}
+               **_score_levels(y, oof[held])}
         log.info("fold %d/%d: held-out AUC %.3f on %d videos (%d real); median P(fake) of its reals %s, of its fakes %s",
                  f + 1, self.config.cv, row["auc"], len(held), row["real"], _p(row["median_p_real"]),
                  _p(row["median_p_fake"]))
@@ -168,13 +169,16 @@ class KFolds(Division):
                 "videos": len(held.items), "per_method": report["per_method"]}
 
 
-def _operating_point(y: np.ndarray, scores: np.ndarray) -> dict:
-    """Where a fold model puts its held-out reals and fakes. Each fold's AUC only ranks its own videos;
-    the pooled AUC also compares videos scored by different models, so where those models disagree on the
-    level (one calls its reals 0.1, another 0.9) the pooled figure falls below the folds' mean, and so
-    does the worth of one threshold chosen for all of them."""
-    median = lambda s: float(np.median(s)) if len(s) else None  # noqa: E731
-    return {"median_p_real": median(scores[y == 0]), "median_p_fake": median(scores[y == 1])}
+def _score_levels(y: np.ndarray, scores: np.ndarray) -> dict:
+    """Where a fold model puts its held-out reals and fakes (None for a class the fold lacks). Each fold's
+    AUC only ranks its own videos; the pooled AUC also compares videos scored by different models, so
+    where those models disagree on the level (one calls its reals 0.1, another 0.9) the pooled figure
+    falls below the folds' mean, and so does the worth of one threshold chosen for all of them."""
+    return {"median_p_real": _median(scores[y == 0]), "median_p_fake": _median(scores[y == 1])}
+
+
+def _median(scores: np.ndarray) -> float | None:
+    return float(np.median(scores)) if len(scores) else None
 
 
 def _p(value: float | None) -> str:

@@ -50,6 +50,7 @@ def model_card(config: TrainConfig, fitted: Fitted, threshold: float, band: floa
         "backbone_init": "imagenet" if backbone_init.startswith("imagenet") else backbone_init,
         "recipe": recipe.name,
         "trained": trained_parts(recipe),
+        "frozen_bn": recipe.frozen_bn,
         "image_size": detector.preprocessing["image_size"],
         "frames": recipe.sequence_length, "epochs": recipe.epochs, "lr": recipe.lr_backbone, "lr_head": recipe.lr_head,
         "batch_size": recipe.batch_size, "lstm_hidden": recipe.lstm_hidden, "precision": recipe.precision,

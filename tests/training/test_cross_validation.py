@@ -5,6 +5,7 @@ import json
 from io import StringIO
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 
@@ -12,6 +13,7 @@ from detector.models import ModelVersion
 from ml.model.checkpoint import load_detector
 from ml.results import AnalyzeOptions
 from ml.serving.pipeline import analyze
+from ml.training import crossval
 
 from .conftest import TINY_TRAINING
 
@@ -49,6 +51,12 @@ def test_each_fold_says_where_its_model_puts_its_reals_and_fakes(cv_run):
         assert 0.0 <= fold["median_p_real"] <= 1.0 and 0.0 <= fold["median_p_fake"] <= 1.0
     log = (cv_run["out"] / "train.log").read_text()
     assert f"median P(fake) of its reals {folds[0]['median_p_real']:.2f}, of its fakes" in log
+
+
+def test_a_fold_without_reals_reports_no_level_for_them_rather_than_failing():
+    levels = crossval._score_levels(np.array([1, 1]), np.array([0.2, 0.6]))
+    assert levels == {"median_p_real": None, "median_p_fake": pytest.approx(0.4)}
+    assert crossval._p(None) == "-" and crossval._p(0.234) == "0.23"
 
 
 @pytest.mark.django_db

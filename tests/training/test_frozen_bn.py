@@ -6,8 +6,9 @@ import json
 import torch
 from torch import nn
 
-from ml.model.checkpoint import load_detector
+from ml.model.checkpoint import load_checkpoint, load_detector
 from ml.training import options, train
+from ml.training.config import TrainConfig
 from ml.training.loop import build_model, sequence_loss
 from ml.training.recipes import recipe_from
 
@@ -62,5 +63,7 @@ def test_a_run_with_frozen_bn_says_so_and_its_checkpoint_serves(tiny_dataset, ti
     assert "batch-norm statistics frozen" in (out / "train.log").read_text()
     card = json.loads((out / "card.json").read_text())
     assert card["trained"] == "whole backbone + LSTM + head (fine-tuned, batch-norm statistics frozen)"
-    detector = load_detector(result["checkpoint"], "cpu")
-    assert not detector.model.training
+    assert card["frozen_bn"] is True
+    stored = load_checkpoint(result["checkpoint"])["provenance"]["args"]
+    assert TrainConfig.from_dict(stored).recipe.frozen_bn is True  # a retrain from the checkpoint keeps it
+    assert load_detector(result["checkpoint"], "cpu").preprocessing["image_size"] == 64
