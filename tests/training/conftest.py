@@ -10,6 +10,13 @@ import pytest
 from tests import media
 
 
+def config_from(*argv):
+    """The TrainConfig that `train_model ARGV` would run with (parsed as the command parses it)."""
+    from ml.training import options, train
+
+    return train.build_config(options.parse(list(argv), train.DESCRIPTION, train.add_arguments))
+
+
 def make_fake_variant(src: Path, dst: Path) -> Path:
     """A copy of `src` blurred and shifted towards blue: a crude stand-in for a face swap's artefacts."""
     cap = cv2.VideoCapture(str(src))

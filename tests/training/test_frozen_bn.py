@@ -7,12 +7,12 @@ import torch
 from torch import nn
 
 from ml.model.checkpoint import load_checkpoint, load_detector
-from ml.training import options, train
+from ml.training import train
 from ml.training.config import TrainConfig
 from ml.training.loop import build_model, sequence_loss
 from ml.training.recipes import recipe_from
 
-from .conftest import TINY_TRAINING
+from .conftest import TINY_TRAINING, config_from
 
 
 def batch_norms(model):
@@ -50,10 +50,8 @@ def test_by_default_batch_norm_learns_the_training_batches_statistics():
 
 
 def test_the_option_reaches_the_recipe():
-    parse = lambda *argv: train.build_config(options.parse(["--data", "d", *argv], train.DESCRIPTION,  # noqa: E731
-                                                           train.add_arguments))
-    assert parse("--frozen-bn").recipe.frozen_bn is True
-    assert parse().recipe.frozen_bn is False
+    assert config_from("--data", "d", "--frozen-bn").recipe.frozen_bn is True
+    assert config_from("--data", "d").recipe.frozen_bn is False
 
 
 def test_a_run_with_frozen_bn_says_so_and_its_checkpoint_serves(tiny_dataset, tiny_cache, tmp_path):

@@ -9,11 +9,11 @@ import pytest
 import torch
 
 from ml.model.checkpoint import load_detector
-from ml.training import options, train
+from ml.training import train
 from ml.training.loop import scaled_down
 from ml.training.recipes import recipe_from
 
-from .conftest import TINY_TRAINING
+from .conftest import TINY_TRAINING, config_from
 
 
 def test_a_batch_of_sequences_is_scaled_down_frame_by_frame_and_left_alone_without_a_size():
@@ -31,10 +31,6 @@ def test_only_the_first_n_epochs_train_small_and_only_where_small_is_smaller():
     assert recipe.step_size(1, "cuda") == 112  # 224 px on a GPU
     assert recipe_from("finetune", low_res_epochs=2, image_size=112).step_size(1, "cpu") is None
     assert recipe_from("finetune").step_size(1, "cpu") is None  # the default recipe: off
-
-
-def config_from(*argv):
-    return train.build_config(options.parse(list(argv), train.DESCRIPTION, train.add_arguments))
 
 
 def test_as_many_low_res_epochs_as_epochs_or_a_tiny_size_is_refused_in_a_sentence():

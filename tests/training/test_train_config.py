@@ -7,15 +7,10 @@ import json
 import pytest
 
 from ml.model.checkpoint import default_device, load_checkpoint
-from ml.training import options, train
 from ml.training.config import TrainConfig
 from ml.training.face_cache import ExtractSettings
 
-from .conftest import TINY_TRAINING
-
-
-def config_from(*argv):
-    return train.build_config(options.parse(list(argv), train.DESCRIPTION, train.add_arguments))
+from .conftest import TINY_TRAINING, config_from
 
 
 def test_the_command_line_becomes_a_config_with_the_recipe_and_extraction_resolved():
