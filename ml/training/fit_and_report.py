@@ -111,8 +111,8 @@ def log_recipe(config: TrainConfig) -> None:
     recipe, device = config.recipe, config.device
     log.info("recipe %s: %s at %s on %s, trains %s, %d-crop sequences, batch %d, %d epochs, %s lr %g "
              "backbone / %g head, weight decay %g, %s schedule, precision %s, self-blend rate %g, calibration %s, "
-             "test-time flip %s",
+             "test-time flip %s, %s augmentation",
              recipe.name, recipe.backbone, size_schedule(recipe, device), device, trained_parts(recipe),
              recipe.sequence_length, recipe.batch_size, recipe.epochs, recipe.optimizer, recipe.lr_backbone,
              recipe.lr_head, recipe.weight_decay, recipe.schedule, recipe.precision, recipe.self_blend_rate,
-             recipe.calibration, recipe.tta_flip)
+             recipe.calibration, recipe.tta_flip, recipe.augmentation)

@@ -158,7 +158,7 @@ def _look(model, look) -> None:
 
 def _train_loader(items, recipe: Recipe, preprocessing: dict, seed: int, num_workers: int) -> DataLoader:
     preset = train_preset(preprocessing["image_size"], preprocessing["mean"], preprocessing["std"],
-                          recipe.min_crop, recipe.brightness, np.random.default_rng(seed))
+                          recipe.min_crop, recipe.brightness, np.random.default_rng(seed), recipe.augmentation)
     dataset = CropSequences(items, recipe.sequence_length, preset, train=True, seed=seed,
                             self_blend_rate=recipe.self_blend_rate)
     labels = [i.clip.target for i in items]

@@ -51,6 +51,7 @@ def model_card(config: TrainConfig, fitted: Fitted, threshold: float, band: floa
         "recipe": recipe.name,
         "trained": trained_parts(recipe),
         "frozen_bn": recipe.frozen_bn,
+        "augmentation": recipe.augmentation,
         "image_size": detector.preprocessing["image_size"],
         "frames": recipe.sequence_length, "epochs": recipe.epochs, "lr": recipe.lr_backbone, "lr_head": recipe.lr_head,
         "batch_size": recipe.batch_size, "lstm_hidden": recipe.lstm_hidden, "precision": recipe.precision,

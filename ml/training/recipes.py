@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, replace
 
 from ml.model import backbones
 from ml.model.calibration import CALIBRATIONS
+from ml.model.presets import AUGMENTATIONS
 from ml.training.precision import DEFAULT_PRECISION, PRECISIONS
 
 
@@ -60,6 +61,7 @@ class Recipe:
     low_res_epochs: int = 0
     low_res_size: int = 112
     frozen_bn: bool = False  # batch norm normalises with its ImageNet statistics while training (scale, shift train)
+    augmentation: str = "mild"  # per-sequence jitter of the training crops (ml/model/presets.py: "mild" | "strong")
 
     def __post_init__(self):
         if self.precision not in PRECISIONS:
@@ -71,6 +73,8 @@ class Recipe:
         if not 0 <= self.low_res_epochs < self.epochs:  # the last epochs train at the size the model serves at
             raise ValueError(f"--low-res-epochs must be within 0..{self.epochs - 1} (fewer than the epochs), "
                              f"not {self.low_res_epochs}")
+        if self.augmentation not in AUGMENTATIONS:
+            raise ValueError(f"augmentation must be one of {AUGMENTATIONS}, not {self.augmentation!r}")
         if self.low_res_size < 32:
             raise ValueError(f"--low-res-size must be at least 32 px, not {self.low_res_size}")
         blocks = backbones.spec(self.backbone).blocks
@@ -115,6 +119,7 @@ OVERRIDES = {
     "lstm_hidden": "lstm_hidden", "dropout": "dropout", "train_blocks": "train_blocks", "precision": "precision",
     "self_blend_rate": "self_blend_rate", "calibration": "calibration", "tta_flip": "tta_flip",
     "low_res_epochs": "low_res_epochs", "low_res_size": "low_res_size", "frozen_bn": "frozen_bn",
+    "augmentation": "augmentation",
 }
 
 

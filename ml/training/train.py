@@ -24,6 +24,7 @@ from pathlib import Path
 from ml.media.faces import FaceSettings
 from ml.model.calibration import CALIBRATIONS
 from ml.model.checkpoint import default_device
+from ml.model.presets import AUGMENTATIONS
 from ml.model.network import BACKBONES
 from ml.serving.allocator import keep_freed_memory
 from ml.training import options
@@ -80,6 +81,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--low-res-size", type=int, default=None, metavar="PX", help="the side those epochs train at (112)")
     p.add_argument("--frozen-bn", action="store_true", default=None,
                    help="batch norm keeps its ImageNet statistics while training (its scale and shift still train)")
+    p.add_argument("--augmentation", choices=AUGMENTATIONS, default=None,
+                   help="per-sequence jitter of the training crops: mild (flip, crop, brightness: the recipes') or "
+                        "strong (also contrast, saturation, white balance, grey, blur, a blanked patch)")
     p.add_argument("--seed", type=int, default=TrainConfig.seed)
     p.add_argument("--cv", type=int, default=TrainConfig.cv, metavar="K", help="group K-fold cross-validation instead of one split")
     p.add_argument("--final", action="store_true", help="with --cv: then train on every video, threshold from the folds")
