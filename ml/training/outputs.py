@@ -53,6 +53,7 @@ def model_card(config: TrainConfig, fitted: Fitted, threshold: float, band: floa
         "frozen_bn": recipe.frozen_bn,
         "augmentation": recipe.augmentation,
         "image_size": detector.preprocessing["image_size"],
+        "size_schedule": size_schedule(recipe, config.device),  # "112 px for 4 epochs, then 160 px" where progressive
         "frames": recipe.sequence_length, "epochs": recipe.epochs, "lr": recipe.lr_backbone, "lr_head": recipe.lr_head,
         "batch_size": recipe.batch_size, "lstm_hidden": recipe.lstm_hidden, "precision": recipe.precision,
         "training_steps": fitted.steps,

@@ -58,4 +58,5 @@ def test_a_run_trains_its_first_epoch_small_says_so_and_serves_at_full_size(tiny
     assert "epoch 1/2  loss" in log and ", at 32 px)" in log.split("epoch 1/2  loss")[1].splitlines()[0]
     detector = load_detector(result["checkpoint"], "cpu")
     assert detector.preprocessing["image_size"] == 64
+    assert json.loads((out / "card.json").read_text())["size_schedule"] == "32 px for 1 epoch, then 64 px"
     assert Path(result["checkpoint"]).is_file()
