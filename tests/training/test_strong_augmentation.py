@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from ml.model.checkpoint import load_checkpoint
+from ml.model import presets
 from ml.model.presets import strong_jitter, train_preset
 from ml.training import train
 from ml.training.config import TrainConfig
@@ -17,12 +18,17 @@ from ml.training.recipes import recipe_from
 from .conftest import TINY_TRAINING, config_from
 
 
-def face_sequence(frames=4, side=96):
-    """A smooth colour gradient with a little noise, the same picture in every frame."""
-    rng = np.random.default_rng(7)
+def picture(side=96, seed=7):
+    """A colour gradient with a little noise."""
+    rng = np.random.default_rng(seed)
     y, x = np.mgrid[0:side, 0:side]
     img = np.stack([x * 2, y * 2, (x + y)], -1) % 200 + 30 + rng.integers(0, 20, (side, side, 3))
-    return [img.astype(np.uint8)] * frames
+    return img.astype(np.uint8)
+
+
+def face_sequence(frames=4, side=96):
+    """The same picture in every frame."""
+    return [picture(side)] * frames
 
 
 def test_the_same_seed_jitters_the_same_way_and_another_seed_differently():
@@ -36,27 +42,42 @@ def test_the_same_seed_jitters_the_same_way_and_another_seed_differently():
 
 
 def test_every_frame_of_a_sequence_gets_the_same_jitter():
-    """A jitter that changed from frame to frame would be a flicker, the kind of artefact the LSTM learns."""
+    """A jitter that changed from frame to frame would be a flicker, the kind of artefact the LSTM learns.
+    Two different pictures, the first repeated: its two frames must come out alike, and changed."""
+    first, second = picture(seed=7), picture(seed=8)[::-1]
+    x = torch.from_numpy(np.stack([first, second, first])).permute(0, 3, 1, 2).float()
     for seed in range(20):
-        out = train_preset(64, rng=np.random.default_rng(seed), augmentation="strong")(face_sequence())
-        assert all(torch.equal(out[0], frame) for frame in out[1:])
+        out = strong_jitter(x.clone(), np.random.default_rng(seed))
+        assert torch.equal(out[0], out[2])
+        assert not torch.allclose(out[0], x[0], atol=0.5)  # never the identity: contrast and saturation always move
+
+
+# The mild preset's first four sequences for seed 5, as the code before the option made them (eb2ae98):
+# their sums and one pixel's three channels.
+MILD_BEFORE = [(7785.022692, [-0.568914, -0.98774, -0.485491]), (-6958.977606, [0.201483, -1.117298, -0.138271]),
+               (7194.380565, [-0.362683, -1.018441, -0.330214]), (33769.605092, [0.102908, -0.567269, 0.106445])]
 
 
 def test_mild_draws_exactly_what_it_always_did():
-    """The default recipe's sequences are unchanged by the option's existence (runs reproduce)."""
+    """The default recipe's sequences are unchanged by the option's existence (its runs reproduce)."""
     crops = face_sequence()
     default = train_preset(64, rng=np.random.default_rng(5))
     mild = train_preset(64, rng=np.random.default_rng(5), augmentation="mild")
     strong = train_preset(64, rng=np.random.default_rng(5), augmentation="strong")
     outs = [(default(crops), mild(crops), strong(crops)) for _ in range(4)]
-    assert all(torch.equal(d, m) for d, m, _ in outs)
+    for (d, m, _), (total, pixel) in zip(outs, MILD_BEFORE):
+        assert torch.equal(d, m)
+        assert float(d.double().sum()) == pytest.approx(total, rel=1e-6)
+        assert d[0, :, 10, 20].tolist() == pytest.approx(pixel, abs=1e-5)
     assert not all(torch.equal(d, s) for d, _, s in outs)
 
 
 def test_the_jitter_stays_within_pixel_range_and_keeps_the_picture():
     x = torch.from_numpy(np.stack(face_sequence())).permute(0, 3, 1, 2).float()
+    original = x.clone()
     for seed in range(30):
-        out = strong_jitter(x.clone(), np.random.default_rng(seed))
+        out = strong_jitter(x, np.random.default_rng(seed))
+        assert torch.equal(x, original)  # the caller's tensor is left as it was
         assert out.shape == x.shape and out.min() >= 0 and out.max() <= 255
         # Still the same picture: its pixels correlate with the original's, whatever was drawn.
         assert np.corrcoef(out.flatten().numpy(), x.flatten().numpy())[0, 1] > 0.6
@@ -74,10 +95,19 @@ def test_the_option_reaches_the_recipe():
     assert config_from("--data", "d").recipe.augmentation == "mild"
 
 
-def test_a_run_with_strong_augmentation_says_so_in_its_card(tiny_dataset, tiny_cache, tmp_path):
+def test_a_run_with_strong_augmentation_jitters_its_sequences_and_says_so(tiny_dataset, tiny_cache, tmp_path,
+                                                                       monkeypatch):
+    calls = []
+
+    def counted(x, rng):
+        calls.append(x.shape)
+        return strong_jitter(x, rng)
+
+    monkeypatch.setattr(presets, "strong_jitter", counted)
     out = tmp_path / "run"
     result = train.main(["--data", str(tiny_dataset), "--output", str(out), "--cache-dir", str(tiny_cache),
                          *TINY_TRAINING, "--augmentation", "strong"])
+    assert calls and all(shape[-1] == 64 for shape in calls)  # the training sequences, at the input size
     assert "strong augmentation" in (out / "train.log").read_text()
     assert json.loads((out / "card.json").read_text())["augmentation"] == "strong"
     stored = load_checkpoint(result["checkpoint"])["provenance"]["args"]
