@@ -54,6 +54,12 @@ def eval_preset(image_size: int = IMAGE_SIZE, mean=backbones.IMAGENET_MEAN, std=
 AUGMENTATIONS = ("mild", "strong")
 
 
+def check_augmentation(name: str) -> None:
+    """Refuse an augmentation name this module does not know, in a sentence (presets and recipes alike)."""
+    if name not in AUGMENTATIONS:
+        raise ValueError(f"augmentation must be one of {AUGMENTATIONS}, not {name!r}")
+
+
 def train_preset(image_size: int = IMAGE_SIZE, mean=backbones.IMAGENET_MEAN, std=backbones.IMAGENET_STD,
                  min_crop: float = 0.85, brightness: float = 0.1, rng: np.random.Generator | None = None,
                  augmentation: str = "mild") -> Preset:
@@ -62,8 +68,7 @@ def train_preset(image_size: int = IMAGE_SIZE, mean=backbones.IMAGENET_MEAN, std
     hide blending seams. "strong" adds what differs between people and cameras rather than between real
     and fake (`strong_jitter`): contrast, saturation, white balance, sometimes grey, a slight blur, and
     a blanked patch."""
-    if augmentation not in AUGMENTATIONS:
-        raise ValueError(f"augmentation must be one of {AUGMENTATIONS}, not {augmentation!r}")
+    check_augmentation(augmentation)
     normalise = _normaliser(image_size, mean, std)
     rng = rng or np.random.default_rng()
 
@@ -100,7 +105,7 @@ def strong_jitter(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
     sequence's mean colour half the time (cutout: no single patch of the face decides the verdict)."""
     grey = (x * _LUMA).sum(1, keepdim=True)
     contrast, saturation = rng.uniform(0.8, 1.2), rng.uniform(0.7, 1.3)
-    gains = torch.tensor(rng.uniform(0.93, 1.07, size=3), dtype=torch.float32).view(1, 3, 1, 1)
+    gains = torch.tensor(rng.uniform(0.93, 1.07, size=3), dtype=x.dtype).view(1, 3, 1, 1)
     if rng.random() < 0.1:
         saturation = 0.0
     x = grey + (x - grey) * saturation
@@ -112,7 +117,7 @@ def strong_jitter(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
     x = x.clamp_(0, 255)
     if rng.random() < 0.5:
         side_h, side_w = x.shape[-2:]
-        patch = int(round(min(side_h, side_w) * rng.uniform(0.15, 0.35)))
+        patch = round(min(side_h, side_w) * rng.uniform(0.15, 0.35))
         top, left = int(rng.integers(0, side_h - patch + 1)), int(rng.integers(0, side_w - patch + 1))
         x[..., top : top + patch, left : left + patch] = x.mean(dim=(0, 2, 3)).view(1, 3, 1, 1)
     return x
@@ -120,7 +125,7 @@ def strong_jitter(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
 
 def _blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     """A separable Gaussian blur of every channel (reflect padding: the face's edge does not darken)."""
-    radius = max(1, int(round(3 * sigma)))
+    radius = max(1, round(3 * sigma))
     taps = torch.exp(-0.5 * (torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device) / sigma) ** 2)
     taps = taps / taps.sum()
     channels = x.shape[1]

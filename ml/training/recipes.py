@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, replace
 
 from ml.model import backbones
 from ml.model.calibration import CALIBRATIONS
-from ml.model.presets import AUGMENTATIONS
+from ml.model.presets import check_augmentation
 from ml.training.precision import DEFAULT_PRECISION, PRECISIONS
 
 
@@ -73,8 +73,7 @@ class Recipe:
         if not 0 <= self.low_res_epochs < self.epochs:  # the last epochs train at the size the model serves at
             raise ValueError(f"--low-res-epochs must be within 0..{self.epochs - 1} (fewer than the epochs), "
                              f"not {self.low_res_epochs}")
-        if self.augmentation not in AUGMENTATIONS:
-            raise ValueError(f"augmentation must be one of {AUGMENTATIONS}, not {self.augmentation!r}")
+        check_augmentation(self.augmentation)
         if self.low_res_size < 32:
             raise ValueError(f"--low-res-size must be at least 32 px, not {self.low_res_size}")
         blocks = backbones.spec(self.backbone).blocks

@@ -24,8 +24,8 @@ from pathlib import Path
 from ml.media.faces import FaceSettings
 from ml.model.calibration import CALIBRATIONS
 from ml.model.checkpoint import default_device
-from ml.model.presets import AUGMENTATIONS
 from ml.model.network import BACKBONES
+from ml.model.presets import AUGMENTATIONS
 from ml.serving.allocator import keep_freed_memory
 from ml.training import options
 from ml.training.config import THRESHOLD_RULES, TrainConfig

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from ml.model.checkpoint import load_checkpoint
 from ml.model import presets
+from ml.model.checkpoint import load_checkpoint
 from ml.model.presets import strong_jitter, train_preset
 from ml.training import train
 from ml.training.config import TrainConfig
