@@ -6,7 +6,8 @@
     python -m ml.training.train --data ../shared/data/ffpp-sample --data ../dfdc:dfdc --cv 5 ...         # two datasets
 
 How a model is trained is a named recipe (ml/training/recipes.py): "finetune" (default, ImageNet EfficientNet-
-Lite0 fully fine-tuned) or "method" (the paper's ResNeXt-50 settings); options override single fields.
+Lite0 fully fine-tuned), "finetune-sbi" (the same with self-blended pseudo-fakes) or "method" (the paper's
+ResNeXt-50 settings); options override single fields.
 
 `main` turns the options into a TrainConfig (ml/training/config.py); from there one path trains and
 reports (ml/training/fit_and_report.py), on one group-aware split (ml/training/single_split.py) or K folds
@@ -59,13 +60,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--frames", type=int, default=None, help="crops per training sequence")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--batch-size", type=int, default=None, help="sequences per step")
-    p.add_argument("--lr", type=float, default=None, help="backbone learning rate")
+    p.add_argument("--lr", type=float, default=None, help="backbone learning rate (alone, with a recipe whose two rates are one, such as method: both)")
     p.add_argument("--lr-head", type=float, default=None, help="LSTM and head learning rate")
-    p.add_argument("--weight-decay", type=float, default=None)
-    p.add_argument("--lstm-hidden", type=int, default=None)
-    p.add_argument("--dropout", type=float, default=None)
+    p.add_argument("--weight-decay", type=float, default=None, help="the optimiser's weight decay")
+    p.add_argument("--lstm-hidden", type=int, default=None, help="the LSTM's hidden size")
+    p.add_argument("--dropout", type=float, default=None, help="dropout before the classifier")
     p.add_argument("--train-blocks", type=int, default=None,
-                   help="backbone blocks that train, from the top (-1 all: the recipe's; 0 frozen; 2 the last two + head conv)")
+                   help="backbone blocks that train, from the top (-1 all: the recipe's; 0 frozen; 2 the last stage + head conv)")
     p.add_argument("--precision", choices=PRECISIONS, default=None,
                    help="training steps' autocast (ml/training/precision.py): auto (finetune's: bf16 where native, "
                         "CPUs with AVX-512 BF16/AMX included), cuda-bf16 (method's: bf16 on CUDA only), bf16, fp32")
