@@ -122,7 +122,8 @@ MEDIA_URL = "/media/"  # never routed to the file system directly; see detector.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
-DATA_UPLOAD_MAX_NUMBER_FILES = 2
+# One video a request: a second file would be dropped unanalysed, so two are refused (too_many_files).
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
 
 # --- DeepTrace -------------------------------------------------------------------------------------
 DEEPTRACE_MAX_UPLOAD_MB = env_int("DEEPTRACE_MAX_UPLOAD_MB", 200)

@@ -51,6 +51,16 @@ def test_three_files_get_the_json_error(alice, clips):
     assert not Video.objects.exists()
 
 
+def test_a_second_file_is_refused_not_dropped_unanalysed(alice, clips):
+    # With the limit at 2, the second file was accepted and silently ignored: the user thought both
+    # had been analysed.
+    files = {"video": video(clips), "second": video(clips, "b.mp4")}
+    response = alice.post("/api/v1/analyses/", files, format="multipart")
+    assert_json_error(response, 400, "too_many_files")
+    assert "one video at a time" in response.json()["error"]["message"]
+    assert not Video.objects.exists()
+
+
 def test_form_fields_over_the_memory_limit_get_the_json_error(alice, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     response = alice.post("/api/v1/analyses/", {"webhook_url": "x" * 5000}, format="multipart")
