@@ -21,7 +21,12 @@ from ml.model.presets import make_preprocessing, train_preset
 from ml.training.face_cache import ExtractSettings
 from ml.training.precision import StepMode, step_mode
 from ml.training.recipes import Recipe
-from ml.training.sequences import CachedVideo, CropSequences, sample_weights
+from ml.training.sequences import (
+    CachedVideo,
+    CropSequences,
+    reseed_worker,
+    sample_weights,
+)
 
 log = logging.getLogger("ml.training.train")  # one logger: a run's train.log collects every module's lines
 
@@ -165,7 +170,8 @@ def _train_loader(items, recipe: Recipe, preprocessing: dict, seed: int, num_wor
     sampler = (WeightedRandomSampler(sample_weights(labels), len(labels), generator=torch.Generator().manual_seed(seed))
                if recipe.balanced_sampling else None)
     return DataLoader(dataset, batch_size=recipe.batch_size, shuffle=sampler is None, sampler=sampler,
-                      num_workers=num_workers, generator=torch.Generator().manual_seed(seed))
+                      num_workers=num_workers, generator=torch.Generator().manual_seed(seed),
+                      worker_init_fn=reseed_worker if num_workers else None)
 
 
 def _extraction(items: list[CachedVideo]) -> ExtractSettings:

@@ -119,6 +119,13 @@ class CropSequences(Dataset):
     def __len__(self) -> int:
         return len(self.items)
 
+    def reseed(self, seed: int) -> None:
+        """Restart this copy's random draws (frames, self-blending, the preset's jitter) from `seed`."""
+        self.rng = np.random.default_rng([seed, 0])
+        if hasattr(self.preset, "reseed"):
+            self.preset.reseed(np.random.default_rng([seed, 1]).integers(2**63))
+
+
     def __getitem__(self, i: int):
         target = self.items[i].clip.target
         if target == 1 and self.reals and self.self_blend_rate and self.rng.random() < self.self_blend_rate:
@@ -133,6 +140,15 @@ class CropSequences(Dataset):
         crops = self.crops[real]
         idx = pick_frames(len(crops), self.frames, self.rng)
         return blend_sequence([crops[j] for j in idx], [self.regions[real][j] for j in idx], self.rng)
+
+
+def reseed_worker(worker_id: int) -> None:
+    """DataLoader `worker_init_fn`. Each worker is a fork of the main process, whose generators never
+    advance (it draws nothing itself), so without this every worker, every epoch, would repeat the same
+    draws. torch gives each worker of each epoch its own seed from the loader's generator: reproducible
+    for a seed, different between workers and epochs."""
+    info = torch.utils.data.get_worker_info()
+    info.dataset.reseed(info.seed % 2**63)
 
 
 def class_weights(labels: Sequence[int], num_classes: int = 2) -> torch.Tensor:
