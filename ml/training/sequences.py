@@ -125,7 +125,6 @@ class CropSequences(Dataset):
         if hasattr(self.preset, "reseed"):
             self.preset.reseed(np.random.default_rng([seed, 1]).integers(2**63))
 
-
     def __getitem__(self, i: int):
         target = self.items[i].clip.target
         if target == 1 and self.reals and self.self_blend_rate and self.rng.random() < self.self_blend_rate:

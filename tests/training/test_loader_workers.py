@@ -8,11 +8,13 @@ import torch
 from torch.utils.data import DataLoader
 
 from ml.model.presets import train_preset
+from ml.training.self_blend import FaceRegion
 from ml.training.sequences import CropSequences, reseed_worker
 
 
-def same_videos(n=4, frames=12, side=48):
-    """Videos with identical crops: any difference between their sequences is the random draws'."""
+def same_videos(n=4, frames=4, side=48):
+    """Videos with identical crops, as many as a sequence takes (so every sequence uses all of them, in
+    order): any difference between two sequences is the preset's jitter."""
     crops = np.random.default_rng(0).integers(0, 256, (frames, side, side, 3), dtype=np.uint8)
     return [SimpleNamespace(clip=SimpleNamespace(target=i % 2), main_crops=crops) for i in range(n)]
 
@@ -31,6 +33,29 @@ def test_each_worker_and_each_epoch_draws_its_own_jitter():
     assert not torch.equal(first[0], first[1])
     # The same video the next epoch: another crop, flip, brightness and frames.
     assert all(not torch.equal(a, b) for a, b in zip(first, second))
+
+
+def test_a_preset_restarts_its_draws_from_a_seed():
+    crops = list(same_videos()[0].main_crops)
+    preset = train_preset(32, rng=np.random.default_rng(0))
+    preset.reseed(7)
+    a = preset(crops)
+    preset.reseed(7)
+    assert torch.equal(preset(crops), a)
+    preset.reseed(8)
+    assert not torch.equal(preset(crops), a)
+
+
+def test_self_blended_sequences_differ_between_workers_too():
+    videos = same_videos()
+    for v in videos:  # the face fills the crop
+        v.main_regions = lambda: [FaceRegion((8.0, 8.0, 40.0, 40.0))] * 4
+    dataset = CropSequences(videos, 4, train_preset(32, rng=np.random.default_rng(1)), train=True, seed=1,
+                            self_blend_rate=1.0)
+    loader = DataLoader(dataset, batch_size=1, shuffle=False, num_workers=2,
+                        generator=torch.Generator().manual_seed(1), worker_init_fn=reseed_worker)
+    fakes = [x for x, y in loader if y.item() == 1]  # videos 1 and 3, one in each worker: both self-blended
+    assert len(fakes) == 2 and not torch.equal(fakes[0], fakes[1])
 
 
 def test_workers_stay_reproducible_for_a_seed():
