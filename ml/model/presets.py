@@ -87,8 +87,9 @@ def train_preset(image_size: int = IMAGE_SIZE, mean=backbones.IMAGENET_MEAN, std
         shift = rng.uniform(-brightness, brightness) / torch.tensor(std).view(1, 3, 1, 1)
         return x.add_(shift)
 
-    def reseed(seed: int) -> None:
-        """Restart the draws from `seed`, in place (a DataLoader worker's forked copy calls it)."""
+    def reseed(seed) -> None:
+        """Restart the draws from `seed` (whatever np.random.default_rng takes), in place: a DataLoader
+        worker's forked copy calls it."""
         rng.bit_generator.state = np.random.default_rng(seed).bit_generator.state
 
     apply.reseed = reseed

@@ -123,7 +123,7 @@ class CropSequences(Dataset):
         """Restart this copy's random draws (frames, self-blending, the preset's jitter) from `seed`."""
         self.rng = np.random.default_rng([seed, 0])
         if hasattr(self.preset, "reseed"):
-            self.preset.reseed(np.random.default_rng([seed, 1]).integers(2**63))
+            self.preset.reseed([seed, 1])
 
     def __getitem__(self, i: int):
         target = self.items[i].clip.target
@@ -147,7 +147,7 @@ def reseed_worker(worker_id: int) -> None:
     draws. torch gives each worker of each epoch its own seed from the loader's generator: reproducible
     for a seed, different between workers and epochs."""
     info = torch.utils.data.get_worker_info()
-    info.dataset.reseed(info.seed % 2**63)
+    info.dataset.reseed(info.seed)
 
 
 def class_weights(labels: Sequence[int], num_classes: int = 2) -> torch.Tensor:
