@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import jobs
-from .models import Analysis
+from .models import Analysis, ModelVersion
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,25 @@ def unsent():
     return Analysis.objects.filter(queued | orphaned).order_by("created_at")
 
 
+def release_stranded():
+    """Queue the analyses left waiting for a model while one is active; returns how many.
+
+    An activation queues every waiting analysis (services.release_waiting), but an upload whose
+    transaction read "no model" just before the activation committed parks itself after that
+    release has looked, and nothing else would ever queue it: while a model is active, nothing waits."""
+    if ModelVersion.objects.active() is None:
+        return 0
+    waiting = Analysis.objects.filter(status=Analysis.Status.WAITING_MODEL)
+    released = waiting.update(**Analysis.clean_slate(Analysis.Status.QUEUED))
+    if released:
+        log.warning("Sweeper queued %s analyses left waiting for a model although one is active", released)
+    return released
+
+
 def sweep():
-    """Send every analysis that no worker has and no message will bring. Returns how many were sent."""
+    """Send every analysis that no worker has and no message will bring, after queueing those left
+    waiting for a model that is there (`release_stranded`). Returns how many were sent."""
+    release_stranded()
     sent = 0
     for analysis_id in unsent().values_list("pk", flat=True)[: settings.DEEPTRACE_SWEEP_BATCH]:
         if not send(analysis_id):

@@ -41,7 +41,7 @@ WORKER_LOST = ("The analysis stopped its worker several times (the video may nee
 
 class Outcome(enum.Enum):
     FINISHED = "finished"  # done or failed: the result (or the reason) is saved
-    SKIPPED = "skipped"  # finished earlier, deleted, or waiting for a model: nothing to do
+    SKIPPED = "skipped"  # finished earlier, deleted (before or while it ran), or waiting for a model: nothing to do
     LEASED = "leased"  # another worker holds a live lease: try again when it could have expired
 
 
@@ -90,7 +90,9 @@ def run_next(analysis_id):
 
 
 def _run_claimed(analysis_id):
-    analysis = Analysis.objects.select_related("video").get(pk=analysis_id)
+    analysis = Analysis.objects.select_related("video").filter(pk=analysis_id).first()
+    if analysis is None:  # deleted just after the claim
+        return Outcome.SKIPPED
     if analysis.attempts > settings.DEEPTRACE_JOB_MAX_ATTEMPTS:
         # Each earlier attempt lost its worker (killed, out of memory): do not kill another.
         fail(analysis_id, "worker_lost", WORKER_LOST)
@@ -101,8 +103,7 @@ def _run_claimed(analysis_id):
         return Outcome.SKIPPED
     log.info("Analysis %s claimed (attempt %s)", analysis_id, analysis.attempts)  # which worker took it
     with _heartbeat(analysis_id):
-        _analyse(analysis, model_version)
-    return Outcome.FINISHED
+        return _analyse(analysis, model_version)
 
 
 def _why_not_claimed(analysis_id):
@@ -123,6 +124,8 @@ def lease_left(analysis_id):
 
 
 def _analyse(analysis, model_version):
+    """Run the pipeline and save its result or the reason it failed. An analysis its owner deletes
+    meanwhile stops at its next progress step (the write finds no row) and leaves nothing behind."""
     started = time.monotonic()
     try:
         options = inference.options_for(analysis, model_version)
@@ -134,14 +137,32 @@ def _analyse(analysis, model_version):
         with media_files.local_copy(analysis.video.file) as path:  # S3: a private copy, removed after
             save_provenance(analysis.pk, inference.read_provenance(path, progress))
             result = inference.run_pipeline(path, model_version, options, progress)
+    except Analysis.DoesNotExist:
+        return _gone(analysis.pk)
     except VideoError as error:
         fail(analysis.pk, error.code, str(error))
+        return Outcome.FINISHED
     except Exception:
         log.exception("Analysis %s failed", analysis.pk)
         fail(analysis.pk, "internal_error", INTERNAL_ERROR)
-    else:
-        save_result(analysis, model_version, result, time.monotonic() - started)
-        log.info("Analysis %s done in %.1f s", analysis.pk, time.monotonic() - started)
+        return Outcome.FINISHED
+    try:
+        saved = save_result(analysis, model_version, result, time.monotonic() - started)
+    except Exception:
+        # A storage or database error: say so now. Left running, the sweeper would re-run it until
+        # the attempts ran out, and then blame the video.
+        log.exception("Analysis %s: its result could not be saved", analysis.pk)
+        fail(analysis.pk, "internal_error", INTERNAL_ERROR)
+        return Outcome.FINISHED
+    if not saved:
+        return _gone(analysis.pk)
+    log.info("Analysis %s done in %.1f s", analysis.pk, time.monotonic() - started)
+    return Outcome.FINISHED
+
+
+def _gone(analysis_id):
+    log.info("Analysis %s was deleted while it ran; stopped", analysis_id)
+    return Outcome.SKIPPED
 
 
 class _heartbeat:
@@ -177,7 +198,8 @@ def progress_writer(analysis_id, start=0, end=100):
     time-based throttle could hold back the last step before a long stage). The pipeline interleaves
     sampling and detection batch by batch: a report that would move the bar back, or relabel it with
     an earlier stage, is skipped. Each write renews the lease. The writer fills the bar from `start` to
-    `end` percent (a link's download takes the first part).
+    `end` percent (a link's download takes the first part). A write that finds no row raises
+    Analysis.DoesNotExist: the analysis was deleted, and the pipeline stops there.
     """
     last = {"stage": None, "percent": -1}
 
@@ -188,7 +210,8 @@ def progress_writer(analysis_id, start=0, end=100):
         if percent <= last["percent"] and not moves_on:
             return
         percent = max(percent, last["percent"])
-        Analysis.objects.filter(pk=analysis_id).update(stage=stage, progress=percent, heartbeat_at=timezone.now())
+        if not Analysis.objects.filter(pk=analysis_id).update(stage=stage, progress=percent, heartbeat_at=timezone.now()):
+            raise Analysis.DoesNotExist(f"Analysis {analysis_id} was deleted")
         last.update(stage=stage, percent=percent)
 
     return write
@@ -217,23 +240,44 @@ def fail(analysis_id, code, message):
     )
 
 
-@transaction.atomic
 def save_result(analysis, model_version, result, seconds):
-    """Persist an ml AnalysisResult. Replaces earlier frames and their files, so a re-run leaves one result."""
-    _delete_frames(analysis)
-    for frame in result.frames:
-        row = FrameResult(
-            analysis=analysis,
-            track=frame.track,
-            frame_index=frame.frame_index,
-            timestamp_s=frame.timestamp_s,
-            box=list(frame.box),
-            fake_probability=frame.fake_probability,
-        )
-        row.crop.save(f"{frame.track}-{frame.frame_index}.jpg", ContentFile(frame.crop_jpeg), save=False)
-        if frame.heatmap_jpeg:
-            row.heatmap.save(f"{frame.track}-{frame.frame_index}.jpg", ContentFile(frame.heatmap_jpeg), save=False)
-        row.save()
+    """Persist an ml AnalysisResult. Replaces earlier frames and their files, so a re-run leaves one result.
+    Returns False, writing nothing, when the analysis was deleted meanwhile. Holds the analysis's row lock
+    while it writes, so a delete (services.delete_analysis) waits and then removes these crops too."""
+    written = []
+    try:
+        with transaction.atomic():
+            if not Analysis.objects.select_for_update().filter(pk=analysis.pk).exists():
+                return False
+            _delete_frames(analysis)
+            for frame in result.frames:
+                _save_frame(analysis, frame, written)
+            _save_verdict(analysis, model_version, result, seconds)
+    except BaseException:
+        _delete_files(written)  # their rows were rolled back: the files would belong to nothing
+        raise
+    return True
+
+
+def _save_frame(analysis, frame, written):
+    """One scored face crop (and its heatmap); the names of the files it writes go into `written`."""
+    row = FrameResult(
+        analysis=analysis,
+        track=frame.track,
+        frame_index=frame.frame_index,
+        timestamp_s=frame.timestamp_s,
+        box=list(frame.box),
+        fake_probability=frame.fake_probability,
+    )
+    row.crop.save(f"{frame.track}-{frame.frame_index}.jpg", ContentFile(frame.crop_jpeg), save=False)
+    written.append(row.crop.name)
+    if frame.heatmap_jpeg:
+        row.heatmap.save(f"{frame.track}-{frame.frame_index}.jpg", ContentFile(frame.heatmap_jpeg), save=False)
+        written.append(row.heatmap.name)
+    row.save()
+
+
+def _save_verdict(analysis, model_version, result, seconds):
     Analysis.objects.filter(pk=analysis.pk).update(
         status=Analysis.Status.DONE,
         stage="",
@@ -264,5 +308,10 @@ def _delete_frames(analysis):
     analysis.frames.all().delete()
     names = [file.name for frame in old for file in frame.files()]
     if names:
-        storage = FrameResult._meta.get_field("crop").storage
-        transaction.on_commit(lambda: [storage.delete(name) for name in names])
+        transaction.on_commit(lambda: _delete_files(names))
+
+
+def _delete_files(names):
+    storage = FrameResult._meta.get_field("crop").storage  # crops and heatmaps share it
+    for name in names:
+        storage.delete(name)

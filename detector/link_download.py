@@ -39,6 +39,11 @@ def download(analysis, progress):
 
 @transaction.atomic
 def _store(analysis, video, upload, checked):
+    # The locks a delete takes, in its order (services.delete_analysis): an analysis deleted during
+    # its download stores nothing, rather than a file no row points at.
+    list(Video.objects.select_for_update().filter(pk=video.pk).values_list("pk", flat=True))
+    if not Analysis.objects.select_for_update().filter(pk=analysis.pk).exists():
+        raise Analysis.DoesNotExist(f"Analysis {analysis.pk} was deleted during its download")
     twin = (Video.objects.select_for_update().filter(owner_id=video.owner_id, sha256=checked.sha256)
             .exclude(pk=video.pk).first())
     target = twin or video

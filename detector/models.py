@@ -218,11 +218,16 @@ class Analysis(models.Model):
         """"real", "uncertain", "fake" or "none" for one score, by the rule the verdict was decided with."""
         return band_of(p_fake, *self.decision_rule)
 
+    @staticmethod
+    def clean_slate(status):
+        """The fields that restart an analysis as `status`: no stage, progress or error of an earlier
+        run, no lease, no message sent yet (detector.dispatch sends one)."""
+        return {"status": status, "stage": "", "progress": 0, "error_code": "", "error_message": "",
+                "enqueued_at": None, "heartbeat_at": None, "expected_seconds": None}
+
     def start_over(self, status):
-        """Write `status` (queued, or waiting for a model) with a clean slate: no stage, progress or
-        error of an earlier run, no lease, no message sent yet (detector.dispatch sends one)."""
-        fields = {"status": status, "stage": "", "progress": 0, "error_code": "", "error_message": "",
-                  "enqueued_at": None, "heartbeat_at": None, "expected_seconds": None}
+        """Write `status` (queued, or waiting for a model) with a clean slate (`clean_slate`)."""
+        fields = self.clean_slate(status)
         Analysis.objects.filter(pk=self.pk).update(**fields)
         for name, value in fields.items():
             setattr(self, name, value)

@@ -41,7 +41,7 @@ def submit(owner, upload, checked, frames, webhook_url="", force=False):
                 _restore(video, restored)
             earlier = None if force else video.analyses.exclude(status=Analysis.Status.FAILED).first()
             if earlier is not None:
-                return earlier, True
+                return answered_by(earlier, webhook_url), True
             fair_queue.check_room(owner.pk)
             return start_analysis(video, frames, webhook_url), False
     except BaseException:
@@ -106,6 +106,19 @@ def new_video(owner, upload, checked):
     )
 
 
+def answered_by(earlier, webhook_url):
+    """The earlier analysis a submission of the same video is answered with. One still in progress
+    takes the submission's webhook when it has none, so a client that asked for a callback gets one
+    (a finished one is the answer itself; one with a webhook of its own keeps it)."""
+    if webhook_url and not earlier.webhook_url:
+        adopted = (Analysis.objects.filter(pk=earlier.pk, webhook_url="")
+                   .exclude(status__in=[Analysis.Status.DONE, Analysis.Status.FAILED])
+                   .update(webhook_url=webhook_url))
+        if adopted:
+            earlier.webhook_url = webhook_url
+    return earlier
+
+
 def start_analysis(video, frames, webhook_url=""):
     """Create an analysis and queue it once the surrounding transaction commits."""
     analysis = Analysis.objects.create(video=video, frames_requested=frames, webhook_url=webhook_url)
@@ -136,6 +149,16 @@ def is_retryable(analysis):
     return analysis.status == Analysis.Status.FAILED or stuck.exists()
 
 
+NOT_RETRYABLE = "Only a failed analysis can be retried."
+VIDEO_PURGED = ("Its video was deleted after the retention period, so it cannot run again. "
+                "Upload the video again to analyse it anew.")
+
+
+def not_retryable_reason(analysis):
+    """Why `retry` refused the analysis, in a sentence for its owner."""
+    return VIDEO_PURGED if analysis.video.is_purged else NOT_RETRYABLE
+
+
 def retry(analysis):
     """Run a failed or stuck analysis again. Returns False if it is not in a retryable state; raises
     fair_queue.TooManyActive when its owner has no room for it."""
@@ -163,12 +186,20 @@ def release_waiting():
 
 
 def delete_analysis(analysis):
-    """Delete an analysis with its crops and heatmaps, and its video when no other analysis uses it."""
-    video = analysis.video
-    for frame in analysis.frames.all():
-        for file in frame.files():
-            file.delete(save=False)
-    analysis.delete()
-    if not video.analyses.exists():
-        video.file.delete(save=False)
-        video.delete()
+    """Delete an analysis with its crops and heatmaps, and its video when no other analysis uses it.
+
+    Under the video's and then the analysis's row lock (the order the worker's writes take them): a
+    worker saving this analysis's result finishes first and its crops are deleted with the rest; a
+    worker that is still running finds the row gone at its next step and stops (detector.jobs)."""
+    with transaction.atomic():
+        retention.lock(analysis.video_id)
+        list(Analysis.objects.select_for_update().filter(pk=analysis.pk).values_list("pk", flat=True))
+        video = Video.objects.get(pk=analysis.video_id)
+        files = [file for frame in analysis.frames.all() for file in frame.files()]
+        analysis.delete()
+        if not video.analyses.exists():
+            if video.file:
+                files.append(video.file)
+            video.delete()
+        # The files once the rows are gone for good: a rolled-back delete keeps everything.
+        transaction.on_commit(lambda: [file.delete(save=False) for file in files])

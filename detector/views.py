@@ -206,7 +206,7 @@ def retry(request, analysis_id):
     if retried:
         messages.success(request, "The analysis is queued again.")
     else:
-        messages.info(request, "Only a failed analysis can be retried.")
+        messages.info(request, services.not_retryable_reason(analysis))
     return redirect("detector:result", analysis.pk)
 
 

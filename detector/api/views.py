@@ -116,7 +116,7 @@ class AnalysisViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
     @extend_schema(summary="Run a failed analysis again", request=None,
                    responses={202: s.AcceptedSerializer,
                               **_errors(*AUTH_ERRORS, *CSRF, *NOT_FOUND,
-                                        (409, "Only a failed analysis can be retried."), QUEUE_FULL)})
+                                        (409, services.NOT_RETRYABLE), QUEUE_FULL)})
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
         analysis = self.get_object()
@@ -126,7 +126,7 @@ class AnalysisViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         except TooManyActive as error:
             raise QueueFull(str(error)) from None
         if not retried:
-            raise Conflict("Only a failed analysis can be retried.", code="not_retryable")
+            raise Conflict(services.not_retryable_reason(analysis), code="not_retryable")
         return Response(s.AcceptedSerializer.for_analysis(analysis, request), status=http.HTTP_202_ACCEPTED)
 
     @extend_schema(summary="A light status document to poll",

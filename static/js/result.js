@@ -28,8 +28,10 @@
     var percent = document.getElementById("live-percent");
     var eta = document.getElementById("live-eta");
     var progress = data.finished ? 100 : (data.progress || 0);
-    var requeued = data.status === "queued" || data.status === "waiting_model";
-    if (progress < shown && !requeued) return;  // stale: its label would not match the bar
+    // Back to the start: queued again (a retry), or claimed afresh by another worker after its first
+    // worker died (stage "starting" at 0 %). Anything else with less than the bar shows is stale.
+    var restarted = data.status === "queued" || data.status === "waiting_model" || data.stage === "starting";
+    if (progress < shown && !restarted) return;  // stale: its label would not match the bar
     shown = progress;
     if (data.finished) {
       // Jump to 100 % at once (no glide), so "Done" never sits beside a bar that is still filling.

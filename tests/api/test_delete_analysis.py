@@ -10,10 +10,11 @@ from tests.fixtures import error_code, make_done
 pytestmark = pytest.mark.django_db
 
 
-def test_it_deletes_the_analysis_its_crops_and_its_video(alice, user):
+def test_it_deletes_the_analysis_its_crops_and_its_video(alice, user, django_capture_on_commit_callbacks):
     analysis = make_done(user)
     paths = [analysis.video.file.path] + [f.crop.path for f in analysis.frames.all()]
-    response = alice.delete(f"/api/v1/analyses/{analysis.pk}/")
+    with django_capture_on_commit_callbacks(execute=True):  # the files go once the deletion commits
+        response = alice.delete(f"/api/v1/analyses/{analysis.pk}/")
     assert response.status_code == 204 and response.content == b""
     assert not Analysis.objects.exists() and not FrameResult.objects.exists() and not Video.objects.exists()
     assert not any(os.path.exists(p) for p in paths)

@@ -36,3 +36,13 @@ def test_it_asks_anonymous_clients_to_authenticate(api_client, user):
 
 def test_it_answers_get_with_405(alice, user):
     assert alice.get(f"/api/v1/analyses/{make_failed(user).pk}/retry/").status_code == 405
+
+
+def test_a_failed_analysis_whose_video_was_purged_says_so(alice, user):
+    analysis = make_failed(user)
+    analysis.video.file.delete(save=True)  # what the retention purge leaves: the row, no file
+    response = alice.post(f"/api/v1/analyses/{analysis.pk}/retry/")
+    assert response.status_code == 409 and error_code(response) == "not_retryable"
+    # Not "Only a failed analysis can be retried": it did fail; what stops it is the deleted video.
+    message = response.json()["error"]["message"]
+    assert "deleted after the retention period" in message and "Upload the video again" in message

@@ -105,3 +105,31 @@ def test_it_does_not_send_to_a_private_address_at_delivery(receiver, user):
     analysis = make_done(user, webhook_url=url)  # stored before the setting changed, say
     assert send_webhook.apply(args=[analysis.pk]).successful()
     assert received == []
+
+
+def test_a_duplicate_of_an_analysis_in_progress_takes_its_webhook(alice, user, clips, settings):
+    """The same file sent again, now with a webhook, while the first run is still queued: the answer is
+    the earlier analysis, and its end is delivered to that webhook (the URL was dropped before)."""
+    from detector.models import Analysis
+
+    settings.DEEPTRACE_WEBHOOK_ALLOW_PRIVATE = True
+    with open(clips["face"], "rb") as handle:
+        first = alice.post("/api/v1/analyses/", {"video": handle}, format="multipart")
+    assert first.status_code == 202
+    with open(clips["face"], "rb") as handle:
+        again = alice.post("/api/v1/analyses/", {"video": handle, "webhook_url": "http://127.0.0.1:9/hook"},
+                           format="multipart")
+    assert again.status_code == 200 and again.json()["duplicate"] and again.json()["id"] == first.json()["id"]
+    assert Analysis.objects.get(pk=first.json()["id"]).webhook_url == "http://127.0.0.1:9/hook"
+
+
+def test_a_duplicate_keeps_the_webhook_it_has_and_a_finished_one_takes_none(user):
+    from detector import services
+    from tests.fixtures import make_analysis
+
+    running = make_analysis(user, status="running", webhook_url="https://first.example/hook")
+    assert services.answered_by(running, "https://second.example/hook").webhook_url == "https://first.example/hook"
+    done = make_done(user)
+    services.answered_by(done, "https://second.example/hook")
+    done.refresh_from_db()
+    assert done.webhook_url == ""

@@ -115,3 +115,18 @@ def test_done_shows_only_beside_a_full_bar_then_the_result_swaps_in(live_server,
         seen = page.evaluate("() => window.seen")
     done = [fill for label, fill in seen if label == "Done"]
     assert done and min(done) > 0.99, seen
+
+
+def test_a_run_taken_over_by_another_worker_shows_its_restart(live_server, client, user, clip, active_model):
+    """A worker died at 72 %; another claims the analysis and starts it over from 0 %, still running. The
+    page follows the new run (it froze at the dead run's 72 % before, taking every answer for stale)."""
+    analysis = make_playable_analysis(user, clip, active_model)
+    Analysis.objects.filter(pk=analysis.pk).update(status=Analysis.Status.RUNNING, stage="scoring", progress=72)
+    with browser_page(viewport={"width": 1280, "height": 800}) as page:
+        open_result(page, live_server, client, user, analysis)
+        assert page.locator("#live-percent").inner_text() == "72%"
+        Analysis.objects.filter(pk=analysis.pk).update(stage="starting", progress=0)  # jobs.claim's write
+        page.wait_for_function("() => document.getElementById('live-percent').textContent === '0%'", timeout=10_000)
+        assert "Scoring" not in page.locator("#live-status").inner_text()
+        Analysis.objects.filter(pk=analysis.pk).update(stage="sampling", progress=20)
+        page.wait_for_function("() => document.getElementById('live-percent').textContent === '20%'", timeout=10_000)

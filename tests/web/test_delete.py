@@ -16,11 +16,12 @@ def test_it_asks_for_confirmation_first(client, user):
     assert Analysis.objects.filter(pk=analysis.pk).exists()
 
 
-def test_it_deletes_the_rows_and_files(client, user):
+def test_it_deletes_the_rows_and_files(client, user, django_capture_on_commit_callbacks):
     analysis = make_done_analysis(user)
     files = [analysis.video.file.path] + [f.crop.path for f in analysis.frames.all()]
     client.force_login(user)
-    response = client.post(f"/analyses/{analysis.pk}/delete/", follow=True)
+    with django_capture_on_commit_callbacks(execute=True):  # the files go once the deletion commits
+        response = client.post(f"/analyses/{analysis.pk}/delete/", follow=True)
     assert response.redirect_chain[-1][0] == "/analyses/"
     assert "Deleted the analysis of clip.mp4." in response.content.decode()
     assert not Analysis.objects.exists() and not Video.objects.exists() and not FrameResult.objects.exists()
