@@ -41,3 +41,8 @@ class AnalysisCrashed(VideoError):
 
 class CheckpointError(Exception):
     """A checkpoint is missing, corrupt or of a format this code cannot rebuild."""
+
+
+class InvalidScore(RuntimeError):
+    """The model gave a score that is not a probability (NaN or infinite: broken weights, an overflow in
+    reduced precision). Not the video's fault: the worker reports an internal error, never a verdict."""

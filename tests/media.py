@@ -141,3 +141,26 @@ def make_tiny_clip(path, size=(1, 1), frames=10, fps=10) -> Path:
     """A clip of a few pixels (MJPG in AVI: OpenCV's MPEG-4 writer refuses 1x1); nothing to detect."""
     w, h = size
     return _write(path, (np.full((h, w, 3), 120, np.uint8) for _ in range(frames)), fps, size, "MJPG")
+
+
+def make_resolution_change_clip(path, sizes=((320, 240), (480, 360)), frames_each=10, fps=10) -> Path:
+    """A face clip whose resolution changes midway (as a browser recording of an adaptive stream can):
+    MPEG-TS segments of one MPEG-4 stream at each size, one after the other, as one file."""
+    import io
+
+    import av
+
+    path = Path(path)
+    with path.open("wb") as out:
+        for k, size in enumerate(sizes):
+            segment = io.BytesIO()
+            with av.open(segment, "w", format="mpegts") as container:
+                stream = container.add_stream("mpeg4", rate=fps)
+                stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+                for i, frame in enumerate(_face_frames(frames_each, size, 1)):
+                    picture = av.VideoFrame.from_ndarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), format="rgb24")
+                    picture.pts = k * frames_each + i  # the time goes on across segments
+                    container.mux(stream.encode(picture))
+                container.mux(stream.encode())
+            out.write(segment.getvalue())
+    return path

@@ -79,14 +79,16 @@ def frames(plan: Plan, wanted: list[int], fps: float, rotation: int = 0, threads
         stream.thread_count = threads
         codec = stream.codec_context
         remaining = len(index_of)
+        size = None  # (width, height) of the first frame: OpenCV gives every frame that size
         for packet in _packets(container, stream):
             # Read per packet, also by frame threads (FFmpeg copies it into each thread's context).
             codec.skip_frame = "DEFAULT" if packet is None or packet.pts in index_of else "NONREF"
             for frame in _decoded(codec, packet):
+                size = size or (frame.width, frame.height)
                 index = index_of.get(frame.pts)
                 if index is None:
                     continue
-                yield index, _timestamp(plan, frame.pts, index, fps), _upright(frame.to_ndarray(format="rgb24"), rotation)
+                yield index, _timestamp(plan, frame.pts, index, fps), _upright(_rgb(frame, size), rotation)
                 remaining -= 1
                 if remaining == 0:
                     return
@@ -115,6 +117,16 @@ def _timestamp(plan: Plan, pts: int, index: int, fps: float) -> float:
     """OpenCV's CAP_PROP_POS_MSEC for the frame (from the stream's start), as ml.media.video reads it."""
     seconds = (pts - plan.start_time) * plan.time_base
     return seconds if seconds > 0 or index == 0 else index / fps
+
+
+def _rgb(frame, size: tuple[int, int]) -> np.ndarray:
+    """The frame in RGB at `size`. A stream whose resolution changes midway (a browser recording of
+    an adaptive stream, a phone turned while filming) has frames of another size; OpenCV scales them
+    to the first frame's, and so does this, with the same bicubic swscale, so one video's frames
+    share one size (face detection batches them, and tracks follow boxes from frame to frame)."""
+    if (frame.width, frame.height) == size:
+        return frame.to_ndarray(format="rgb24")
+    return frame.to_ndarray(format="rgb24", width=size[0], height=size[1], interpolation="BICUBIC")
 
 
 def _upright(rgb: np.ndarray, rotation: int) -> np.ndarray:

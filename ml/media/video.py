@@ -47,6 +47,7 @@ from ml.results import VideoInfo
 MIN_DECODED_FRACTION = 0.8
 # Above this many frames a header's count is treated as garbage (a day at 240 fps).
 _MAX_SANE_FRAMES = 240 * 86_400
+FALLBACK_FPS = 30.0  # for a header without a sane frame rate: what browsers record at
 
 Frame = tuple[int, float, np.ndarray]  # (frame index, timestamp in seconds, RGB HxWx3 uint8)
 
@@ -73,8 +74,12 @@ def probe(path: str | os.PathLike, *, max_duration_s: float | None = None, budge
     """
     cap = _open(path)
     try:
-        fps = _fps(cap)
-        frame_count = _header_frame_count(cap)
+        reported = _reported_fps(cap)
+        fps = reported or FALLBACK_FPS
+        # Where the container holds no frame count, OpenCV works one out from the duration and the
+        # frame rate; a nonsense rate (1000 in some WebM) makes the count nonsense too (10,000 frames
+        # for a 10 s clip, which then "lasts" 333 s): count the frames instead.
+        frame_count = _header_frame_count(cap) if reported else None
         if frame_count is None:
             frame_count, duration = _count_frames(cap, fps, max_duration_s, budget)
         else:
@@ -207,10 +212,10 @@ def _open(path: str | os.PathLike, threads: int = 0) -> cv2.VideoCapture:
     raise UnreadableVideo("The file is not a video we can read, or it is damaged.")
 
 
-def _fps(cap: cv2.VideoCapture) -> float:
+def _reported_fps(cap: cv2.VideoCapture) -> float | None:
+    """The header's frame rate, or None where it is not one (some WebM and VFR files report 0 or 1000)."""
     fps = cap.get(cv2.CAP_PROP_FPS)
-    # Some WebM and VFR files report 0 or 1000; 30 is what browsers record at.
-    return fps if math.isfinite(fps) and 0 < fps <= 240 else 30.0
+    return fps if math.isfinite(fps) and 0 < fps <= 240 else None
 
 
 def _header_frame_count(cap: cv2.VideoCapture) -> int | None:

@@ -51,6 +51,8 @@ class MicroBatcher:
         self._run = run
         self.max_items = max(1, max_items)
         self._queue: queue.Queue[_Request] = queue.Queue()
+        self._closed = False
+        self._closing = threading.Lock()  # a request is queued before the close or runs on its caller's thread
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self._thread.start()
         self.batches = 0  # counters for benchmarks: how well requests were merged
@@ -60,12 +62,22 @@ class MicroBatcher:
         if not len(items):
             return []
         request = _Request(key, list(items))
-        self._queue.put(request)
+        with self._closing:
+            queued = not self._closed
+            if queued:
+                self._queue.put(request)
+        if not queued:
+            # Closed already (a newly activated model replaced these engines while an analysis still
+            # ran on them): nothing will read the queue again, so run it here, unbatched.
+            return list(self._run(request.items, key))
         return request.future.result()
 
     def close(self) -> None:
-        """End the thread once the requests already queued are served."""
-        self._queue.put(_CLOSE)
+        """End the thread once the requests already queued are served; later calls run on their
+        caller's thread."""
+        with self._closing:
+            self._closed = True
+            self._queue.put(_CLOSE)
 
     def _serve(self) -> None:
         held: list[_Request] = []  # taken from the queue but left for the next round (another key)

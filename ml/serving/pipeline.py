@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 from ml.decision import settle_rule, verdict_for
+from ml.errors import InvalidScore
 from ml.media.faces import Face, FaceDetector, FaceSettings, Track, build_tracks
 from ml.media.jpeg import encode_jpeg
 from ml.media.prefetch import prefetched
@@ -274,6 +275,10 @@ def result_of(found: FaceTracks, scored: list[ScoredTrack], detector: Detector, 
     heatmap where `maps`, keyed by (track position, face position), has one)."""
     maps = maps or {}
     threshold, band = settle_rule(options, detector)
+    broken = [s.track.id for s in scored if not math.isfinite(s.fake_probability)]
+    if broken:
+        # NaN compares false with everything: max() and the verdict would turn it into a confident "real".
+        raise InvalidScore(f"The model scored face track(s) {broken} as NaN or infinite; no verdict is given.")
     p_fake = max((s.fake_probability for s in scored), default=None)
     verdict, confidence = verdict_for(p_fake, threshold, band)
     return AnalysisResult(

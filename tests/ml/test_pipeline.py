@@ -68,3 +68,19 @@ def test_frames_are_decoded_on_their_own_thread_only_when_torch_leaves_a_core_fo
     finally:
         torch.set_num_threads(before)
     assert ("prefetch" in seen) is ahead
+
+
+def test_a_model_that_scores_nan_gives_no_verdict(clips, face_detector):
+    """Broken weights (or an overflow in reduced precision) score NaN; NaN compares false with every
+    threshold, so it came out as a confident "real" before. Now the analysis fails as an internal error."""
+    import torch
+
+    from ml.errors import InvalidScore
+    from ml.model import checkpoint
+    from ml.model.network import ModelConfig
+
+    broken = checkpoint.random_detector(ModelConfig(lstm_hidden=64))
+    with torch.no_grad():
+        broken.model.fc.bias.fill_(float("nan"))
+    with pytest.raises(InvalidScore, match="NaN"):
+        analyze(clips["face"], broken, AnalyzeOptions(frames=4), face_detector=face_detector)

@@ -101,3 +101,30 @@ def test_an_error_reaches_every_caller_of_that_batch_and_the_batcher_goes_on():
     batcher.close()
     batcher._thread.join(2)
     assert not batcher._thread.is_alive()
+
+
+def test_a_call_after_close_is_answered_not_left_waiting():
+    """An analysis still running on a model's engines when a newly activated model replaces them
+    (microbatch.shared_engines closes the old ones) gets its answers; it waited forever before."""
+    batcher = MicroBatcher(lambda items, key: [x + 1 for x in items], max_items=8)
+    batcher.close()
+    batcher._thread.join(2)
+    answer = []
+    caller = threading.Thread(target=lambda: answer.append(batcher([1, 2])), daemon=True)
+    caller.start()
+    caller.join(5)
+    assert answer == [[2, 3]]
+
+
+def test_calls_racing_a_close_are_all_answered():
+    batcher = MicroBatcher(lambda items, key: list(items), max_items=4)
+    results = {}
+    threads = [threading.Thread(target=lambda n=n: results.__setitem__(n, batcher([n])), daemon=True)
+               for n in range(20)]
+    for n, thread in enumerate(threads):
+        thread.start()
+        if n == 10:
+            batcher.close()  # half the callers before the close, half after (some while it is read)
+    for thread in threads:
+        thread.join(5)
+    assert results == {n: [n] for n in range(20)}

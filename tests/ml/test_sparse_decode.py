@@ -138,3 +138,29 @@ def test_sample_frames_uses_it_and_still_reports_a_truncated_video(clips):
 @pytest.mark.parametrize("row", _three_clips() if SAMPLE.is_dir() else [], ids=lambda r: f"{r['height']}p")
 def test_real_clips_of_the_shared_sample_at_every_size(row):
     assert_same_frames(SAMPLE / row["file"], n=20)
+
+
+def test_a_clip_whose_resolution_changes_midway_comes_out_at_its_first_size(tmp_path):
+    """A browser recording of an adaptive stream changes resolution midway. Both decoders give every
+    frame the first frame's size (this decoder gave the later frames at 480x360 before, and face
+    detection, which stacks a batch of frames, failed with an internal error)."""
+    clip = media.make_resolution_change_clip(tmp_path / "switch.ts", sizes=((320, 240), (480, 360)))
+    info = probe(clip)
+    wanted = frame_indices(info.frame_count, 20, "spread")
+    got = list(sparse_decode.frames(sparse_decode.plan(clip), wanted, info.fps, info.rotation, 0))
+    want = opencv_frames(clip, wanted, info)
+    assert [i for i, _, _ in got] == wanted == [i for i, _, _ in want] == list(range(20))
+    for (i, _, a), (_, _, b) in zip(got, want):
+        assert a.shape == b.shape == (240, 320, 3)
+        # The scaled frames within a few levels of OpenCV's (swscale's steps differ); the rest exact.
+        assert np.abs(a.astype(int) - b).max() <= (6 if i >= 10 else 0), f"frame {i}"
+
+
+def test_faces_are_found_on_both_sides_of_a_resolution_change(tmp_path, face_detector):
+    from ml.serving import pipeline
+
+    clip = media.make_resolution_change_clip(tmp_path / "switch.ts")
+    found = pipeline.find_face_tracks(clip, 20, "spread", face_detector)
+    assert found.frames_sampled == 20 and found.faces_found >= 18
+    frames = sorted(face.frame_index for track in found.tracks for face in track.faces)
+    assert frames[0] < 10 <= frames[-1]  # one face followed across the change
