@@ -128,15 +128,7 @@ def _analyse(analysis, model_version):
     meanwhile stops at its next progress step (the write finds no row) and leaves nothing behind."""
     started = time.monotonic()
     try:
-        options = inference.options_for(analysis, model_version)
-        progress = progress_writer(analysis.pk)
-        if analysis.video.awaiting_download:
-            analysis.video = link_download.download(analysis, progress_writer(analysis.pk, end=DOWNLOAD_SHARE))
-            progress = progress_writer(analysis.pk, start=DOWNLOAD_SHARE)
-        save_expected_seconds(analysis.pk, inference.expected_seconds(model_version, analysis.frames_requested))
-        with media_files.local_copy(analysis.video.file) as path:  # S3: a private copy, removed after
-            save_provenance(analysis.pk, inference.read_provenance(path, progress))
-            result = inference.run_pipeline(path, model_version, options, progress)
+        result = _run_pipeline(analysis, model_version)
     except Analysis.DoesNotExist:
         return _gone(analysis.pk)
     except VideoError as error:
@@ -146,8 +138,25 @@ def _analyse(analysis, model_version):
         log.exception("Analysis %s failed", analysis.pk)
         fail(analysis.pk, "internal_error", INTERNAL_ERROR)
         return Outcome.FINISHED
+    return _save(analysis, model_version, result, time.monotonic() - started)
+
+
+def _run_pipeline(analysis, model_version):
+    """Download a link's video first, then the provenance and the pipeline; the ml AnalysisResult."""
+    options = inference.options_for(analysis, model_version)
+    progress = progress_writer(analysis.pk)
+    if analysis.video.awaiting_download:
+        analysis.video = link_download.download(analysis, progress_writer(analysis.pk, end=DOWNLOAD_SHARE))
+        progress = progress_writer(analysis.pk, start=DOWNLOAD_SHARE)
+    save_expected_seconds(analysis.pk, inference.expected_seconds(model_version, analysis.frames_requested))
+    with media_files.local_copy(analysis.video.file) as path:  # S3: a private copy, removed after
+        save_provenance(analysis.pk, inference.read_provenance(path, progress))
+        return inference.run_pipeline(path, model_version, options, progress)
+
+
+def _save(analysis, model_version, result, seconds):
     try:
-        saved = save_result(analysis, model_version, result, time.monotonic() - started)
+        saved = save_result(analysis, model_version, result, seconds)
     except Exception:
         # A storage or database error: say so now. Left running, the sweeper would re-run it until
         # the attempts ran out, and then blame the video.
@@ -156,7 +165,7 @@ def _analyse(analysis, model_version):
         return Outcome.FINISHED
     if not saved:
         return _gone(analysis.pk)
-    log.info("Analysis %s done in %.1f s", analysis.pk, time.monotonic() - started)
+    log.info("Analysis %s done in %.1f s", analysis.pk, seconds)
     return Outcome.FINISHED
 
 
@@ -244,18 +253,19 @@ def save_result(analysis, model_version, result, seconds):
     """Persist an ml AnalysisResult. Replaces earlier frames and their files, so a re-run leaves one result.
     Returns False, writing nothing, when the analysis was deleted meanwhile. Holds the analysis's row lock
     while it writes, so a delete (services.delete_analysis) waits and then removes these crops too."""
-    written = []
+    written, committed = [], False
     try:
         with transaction.atomic():
-            if not Analysis.objects.select_for_update().filter(pk=analysis.pk).exists():
+            if not Analysis.objects.lock(analysis.pk):
                 return False
             _delete_frames(analysis)
             for frame in result.frames:
                 _save_frame(analysis, frame, written)
             _save_verdict(analysis, model_version, result, seconds)
-    except BaseException:
-        _delete_files(written)  # their rows were rolled back: the files would belong to nothing
-        raise
+        committed = True
+    finally:
+        if not committed:
+            _delete_files(written)  # their rows were rolled back: the files would belong to nothing
     return True
 
 
@@ -308,10 +318,15 @@ def _delete_frames(analysis):
     analysis.frames.all().delete()
     names = [file.name for frame in old for file in frame.files()]
     if names:
-        transaction.on_commit(lambda: _delete_files(names))
+        # robust: a storage error here must not undo the new result, which has committed.
+        transaction.on_commit(lambda: _delete_files(names), robust=True)
 
 
 def _delete_files(names):
+    """Delete each file, logging (not raising) a failure: the others still go."""
     storage = FrameResult._meta.get_field("crop").storage  # crops and heatmaps share it
     for name in names:
-        storage.delete(name)
+        try:
+            storage.delete(name)
+        except Exception:
+            log.warning("Could not delete %s; it is left on storage", name, exc_info=True)

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from . import link_fetch
+from . import link_fetch, retention
 from .models import Analysis, Video
 from .uploads import UploadRejected, check_upload
 
@@ -41,8 +41,8 @@ def download(analysis, progress):
 def _store(analysis, video, upload, checked):
     # The locks a delete takes, in its order (services.delete_analysis): an analysis deleted during
     # its download stores nothing, rather than a file no row points at.
-    list(Video.objects.select_for_update().filter(pk=video.pk).values_list("pk", flat=True))
-    if not Analysis.objects.select_for_update().filter(pk=analysis.pk).exists():
+    retention.lock(video.pk)
+    if not Analysis.objects.lock(analysis.pk):
         raise Analysis.DoesNotExist(f"Analysis {analysis.pk} was deleted during its download")
     twin = (Video.objects.select_for_update().filter(owner_id=video.owner_id, sha256=checked.sha256)
             .exclude(pk=video.pk).first())

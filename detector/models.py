@@ -126,6 +126,11 @@ class ModelVersion(models.Model):
 
 
 class AnalysisQuerySet(models.QuerySet):
+    def lock(self, pk):
+        """Take the analysis's row lock until the end of the transaction; False when it is gone (its
+        owner deleted it). What a delete and the worker's writes of a result or a download take."""
+        return bool(list(self.select_for_update().filter(pk=pk).values_list("pk", flat=True)))
+
     def visible_to(self, user):
         if user.is_staff:
             return self

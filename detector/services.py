@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import dispatch, fair_queue, jobs, retention
-from .models import Analysis, ModelVersion, Video
+from .models import Analysis, FrameResult, ModelVersion, Video
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +116,8 @@ def answered_by(earlier, webhook_url):
                    .update(webhook_url=webhook_url))
         if adopted:
             earlier.webhook_url = webhook_url
+        else:
+            earlier.refresh_from_db()  # it finished meanwhile: answer with what it is now
     return earlier
 
 
@@ -178,11 +180,17 @@ def retry(analysis):
 
 
 def release_waiting():
-    """Queue every analysis that was waiting for a model. Returns how many."""
-    waiting = list(Analysis.objects.filter(status=Analysis.Status.WAITING_MODEL))
-    for analysis in waiting:
-        enqueue(analysis)
-    return len(waiting)
+    """Queue every analysis that was waiting for a model. Returns how many. Each row only while it
+    still waits: one the sweeper has queued meanwhile (dispatch.release_stranded), and a worker may
+    be running, is not sent again."""
+    waiting = Analysis.objects.filter(status=Analysis.Status.WAITING_MODEL).values_list("pk", flat=True)
+    released = 0
+    for analysis_id in list(waiting):
+        fresh = Analysis.clean_slate(Analysis.Status.QUEUED)
+        if Analysis.objects.filter(pk=analysis_id, status=Analysis.Status.WAITING_MODEL).update(**fresh):
+            transaction.on_commit(lambda analysis_id=analysis_id: dispatch.send(analysis_id))
+            released += 1
+    return released
 
 
 def delete_analysis(analysis):
@@ -190,16 +198,43 @@ def delete_analysis(analysis):
 
     Under the video's and then the analysis's row lock (the order the worker's writes take them): a
     worker saving this analysis's result finishes first and its crops are deleted with the rest; a
-    worker that is still running finds the row gone at its next step and stops (detector.jobs)."""
+    worker that is still running finds the row gone at its next step and stops (detector.jobs). A
+    second delete of the same analysis (a double click) finds it gone and does nothing."""
     with transaction.atomic():
-        retention.lock(analysis.video_id)
-        list(Analysis.objects.select_for_update().filter(pk=analysis.pk).values_list("pk", flat=True))
-        video = Video.objects.get(pk=analysis.video_id)
-        files = [file for frame in analysis.frames.all() for file in frame.files()]
-        analysis.delete()
-        if not video.analyses.exists():
+        video_id = _lock_with_video(analysis.pk)
+        if video_id is None:
+            return
+        files = [file for frame in FrameResult.objects.filter(analysis_id=analysis.pk) for file in frame.files()]
+        Analysis.objects.filter(pk=analysis.pk).delete()
+        video = Video.objects.filter(pk=video_id).first()
+        if video is not None and not video.analyses.exists():
             if video.file:
                 files.append(video.file)
             video.delete()
-        # The files once the rows are gone for good: a rolled-back delete keeps everything.
-        transaction.on_commit(lambda: [file.delete(save=False) for file in files])
+        # The files once the rows are gone for good (a rolled-back delete keeps everything); robust:
+        # a storage error leaves a file behind, logged, and does not fail the delete that committed.
+        transaction.on_commit(lambda: _delete_stored(files), robust=True)
+
+
+def _lock_with_video(analysis_id):
+    """Lock the analysis's video, then the analysis; the video's id, or None when the analysis is
+    gone. A link's download may have moved the analysis to its twin video meanwhile: that one is
+    locked too, after, in the order the download takes them (detector.link_download._store)."""
+    video_id = Analysis.objects.filter(pk=analysis_id).values_list("video_id", flat=True).first()
+    if video_id is None:
+        return None
+    retention.lock(video_id)
+    if not Analysis.objects.lock(analysis_id):
+        return None
+    current = Analysis.objects.filter(pk=analysis_id).values_list("video_id", flat=True).first()
+    if current != video_id:
+        retention.lock(current)
+    return current
+
+
+def _delete_stored(files):
+    for file in files:
+        try:
+            file.delete(save=False)
+        except Exception:
+            log.warning("Could not delete %s; it is left on storage", file.name, exc_info=True)

@@ -173,6 +173,7 @@ def status(request, analysis_id):
             "status": analysis.status,
             "status_label": analysis.get_status_display(),
             "stage": analysis.stage,
+            "attempt": analysis.attempts,  # another worker's claim of a stuck run starts a new attempt
             "label": live["label"],
             "progress": live["progress"],
             "seconds_left": live["seconds_left"],

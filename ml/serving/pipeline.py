@@ -126,9 +126,18 @@ def finish(prepared: list[Prepared], detector: Detector, options: AnalyzeOptions
     results = []
     for p, s in zip(prepared, scored):
         timings = {**p.timings, "scoring": p.timings["scoring"] + elapsed, "total": p.timings["total"] + elapsed}
+        check_scores(s)  # before the heatmaps: no work for a score that gives no verdict
         maps = _heatmaps(s, p.encoded, detector, options.heatmaps_top_k, timings)
         results.append(result_of(p.found, s, detector, options, timings, maps))
     return results
+
+
+def check_scores(scored: list[ScoredTrack]) -> None:
+    """Raise InvalidScore unless every track's score is a number: NaN compares false with everything,
+    so max() and the verdict would turn it into a confident "real"."""
+    broken = [s.track.id for s in scored if not math.isfinite(s.fake_probability)]
+    if broken:
+        raise InvalidScore(f"The model scored face track(s) {broken} as NaN or infinite; no verdict is given.")
 
 
 def _heatmaps(scored: list[ScoredTrack], encoded: list[EncodedTrack], detector: Detector, top_k: int,
@@ -275,10 +284,7 @@ def result_of(found: FaceTracks, scored: list[ScoredTrack], detector: Detector, 
     heatmap where `maps`, keyed by (track position, face position), has one)."""
     maps = maps or {}
     threshold, band = settle_rule(options, detector)
-    broken = [s.track.id for s in scored if not math.isfinite(s.fake_probability)]
-    if broken:
-        # NaN compares false with everything: max() and the verdict would turn it into a confident "real".
-        raise InvalidScore(f"The model scored face track(s) {broken} as NaN or infinite; no verdict is given.")
+    check_scores(scored)
     p_fake = max((s.fake_probability for s in scored), default=None)
     verdict, confidence = verdict_for(p_fake, threshold, band)
     return AnalysisResult(

@@ -21,6 +21,7 @@
   }
 
   var shown = -1;  // the percentage on screen: a late, stale answer with less is skipped whole
+  var attempt = null;  // the worker's run the bar follows (null: none yet, or queued again)
 
   function show(data) {
     var status = document.getElementById("live-status");
@@ -28,10 +29,14 @@
     var percent = document.getElementById("live-percent");
     var eta = document.getElementById("live-eta");
     var progress = data.finished ? 100 : (data.progress || 0);
-    // Back to the start: queued again (a retry), or claimed afresh by another worker after its first
-    // worker died (stage "starting" at 0 %). Anything else with less than the bar shows is stale.
-    var restarted = data.status === "queued" || data.status === "waiting_model" || data.stage === "starting";
+    // Back to the start: queued again (a retry), or taken over by another worker after the first one
+    // died (a later attempt, from 0 %). Anything else with less than the bar shows is stale.
+    var requeued = data.status === "queued" || data.status === "waiting_model";
+    var run = typeof data.attempt === "number" ? data.attempt : null;
+    if (attempt !== null && run !== null && run < attempt && !requeued) return;  // an earlier run's answer
+    var restarted = requeued || (attempt !== null && run !== null && run > attempt);
     if (progress < shown && !restarted) return;  // stale: its label would not match the bar
+    attempt = requeued ? null : run;
     shown = progress;
     if (data.finished) {
       // Jump to 100 % at once (no glide), so "Done" never sits beside a bar that is still filling.

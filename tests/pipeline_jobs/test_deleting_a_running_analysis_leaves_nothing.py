@@ -90,3 +90,12 @@ def test_a_result_that_cannot_be_saved_fails_once_with_a_reason(user, active_mod
     assert "retry" in analysis.error_message and services.is_retryable(analysis)
     assert not FrameResult.objects.exists() and media_files() == before
     assert os.path.exists(analysis.video.file.path)  # the video stays for the retry
+
+
+def test_a_second_delete_of_the_same_analysis_does_nothing(user):
+    """A double click or a repeated DELETE: the second request held a copy of the row and failed with a
+    server error once the first had deleted its video."""
+    analysis = make_analysis(user)
+    services.delete_analysis(analysis)
+    services.delete_analysis(analysis)  # the same, now stale, instance
+    assert not Analysis.objects.exists() and not Video.objects.exists()

@@ -11,7 +11,7 @@ def test_it_reports_stage_progress_and_status(client, user):
     client.force_login(user)
     data = client.get(f"/analyses/{analysis.pk}/status.json").json()
     assert data == {"id": analysis.pk, "status": "running", "status_label": "Running", "stage": "scoring",
-                    "label": "Running: Scoring faces", "progress": 80, "seconds_left": None, "eta": "",
+                    "attempt": 0, "label": "Running: Scoring faces", "progress": 80, "seconds_left": None, "eta": "",
                     "finished": False, "verdict": ""}
 
 
