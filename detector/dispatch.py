@@ -45,6 +45,21 @@ def unsent():
     return Analysis.objects.filter(queued | orphaned).order_by("created_at")
 
 
+def queue_waiting():
+    """Turn every analysis waiting for a model into a queued one; returns the ids queued.
+
+    Row by row, each only while it still waits, so an activation and the sweeper never both queue the
+    same row (and never reset one a worker has claimed meanwhile). Sending is the caller's: an
+    activation sends after its commit, the sweeper's `unsent()` pass picks them up."""
+    queued = []
+    waiting = Analysis.objects.filter(status=Analysis.Status.WAITING_MODEL).values_list("pk", flat=True)
+    for analysis_id in list(waiting):
+        fresh = Analysis.clean_slate(Analysis.Status.QUEUED)
+        if Analysis.objects.filter(pk=analysis_id, status=Analysis.Status.WAITING_MODEL).update(**fresh):
+            queued.append(analysis_id)
+    return queued
+
+
 def release_stranded():
     """Queue the analyses left waiting for a model while one is active; returns how many.
 
@@ -53,8 +68,7 @@ def release_stranded():
     release has looked, and nothing else would ever queue it: while a model is active, nothing waits."""
     if ModelVersion.objects.active() is None:
         return 0
-    waiting = Analysis.objects.filter(status=Analysis.Status.WAITING_MODEL)
-    released = waiting.update(**Analysis.clean_slate(Analysis.Status.QUEUED))
+    released = len(queue_waiting())
     if released:
         log.warning("Sweeper queued %s analyses left waiting for a model although one is active", released)
     return released

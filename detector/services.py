@@ -180,17 +180,12 @@ def retry(analysis):
 
 
 def release_waiting():
-    """Queue every analysis that was waiting for a model. Returns how many. Each row only while it
-    still waits: one the sweeper has queued meanwhile (dispatch.release_stranded), and a worker may
-    be running, is not sent again."""
-    waiting = Analysis.objects.filter(status=Analysis.Status.WAITING_MODEL).values_list("pk", flat=True)
-    released = 0
-    for analysis_id in list(waiting):
-        fresh = Analysis.clean_slate(Analysis.Status.QUEUED)
-        if Analysis.objects.filter(pk=analysis_id, status=Analysis.Status.WAITING_MODEL).update(**fresh):
-            transaction.on_commit(lambda analysis_id=analysis_id: dispatch.send(analysis_id))
-            released += 1
-    return released
+    """Queue every analysis that was waiting for a model and send each after the commit. Returns how
+    many. A row the sweeper has queued meanwhile (dispatch.release_stranded) is not sent again."""
+    queued = dispatch.queue_waiting()
+    for analysis_id in queued:
+        transaction.on_commit(lambda analysis_id=analysis_id: dispatch.send(analysis_id))
+    return len(queued)
 
 
 def delete_analysis(analysis):

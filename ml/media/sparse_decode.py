@@ -122,8 +122,9 @@ def _timestamp(plan: Plan, pts: int, index: int, fps: float) -> float:
 def _rgb(frame, size: tuple[int, int]) -> np.ndarray:
     """The frame in RGB at `size`. A stream whose resolution changes midway (a browser recording of
     an adaptive stream, a phone turned while filming) has frames of another size; OpenCV scales them
-    to the first frame's, and so does this, with the same bicubic swscale, so one video's frames
-    share one size (face detection batches them, and tracks follow boxes from frame to frame)."""
+    to the first frame's, and so does this, with a bicubic swscale (within a few levels of OpenCV's
+    pixels, docs/speed.md), so one video's frames share one size (face detection batches them, and
+    tracks follow boxes from frame to frame)."""
     if (frame.width, frame.height) == size:
         return frame.to_ndarray(format="rgb24")
     return frame.to_ndarray(format="rgb24", width=size[0], height=size[1], interpolation="BICUBIC")

@@ -281,10 +281,10 @@ def _tracks_that_count(tracks: list[Track], sampled: int) -> list[Track]:
 def result_of(found: FaceTracks, scored: list[ScoredTrack], detector: Detector, options: AnalyzeOptions,
               timings: dict, maps: dict | None = None) -> AnalysisResult:
     """The verdict and the evidence: the most suspicious track decides, each face with its score (and its
-    heatmap where `maps`, keyed by (track position, face position), has one)."""
+    heatmap where `maps`, keyed by (track position, face position), has one). The scores are finite:
+    `finish`, the one caller, checks them first."""
     maps = maps or {}
     threshold, band = settle_rule(options, detector)
-    check_scores(scored)
     p_fake = max((s.fake_probability for s in scored), default=None)
     verdict, confidence = verdict_for(p_fake, threshold, band)
     return AnalysisResult(
