@@ -190,7 +190,7 @@ def find_face_tracks(path, frames: int, sampling: str, face_detector: FaceDetect
         if allocator.is_outsized(info.width, info.height):
             allocator.give_back()
     tracks = build_tracks(faces, (info.width, info.height))
-    return FaceTracks(info, sampled, len(faces), _tracks_that_count(tracks, sampled))
+    return FaceTracks(info, sampled, len(faces), tracks_that_count(tracks, sampled))
 
 
 class _Sampled(NamedTuple):
@@ -267,7 +267,9 @@ def _batches(frames: Iterator, size: int, timings: dict) -> Iterator[list]:
         yield batch
 
 
-def _tracks_that_count(tracks: list[Track], sampled: int) -> list[Track]:
+def tracks_that_count(tracks: list[Track], sampled: int) -> list[Track]:
+    """The tracks seen on enough of the `sampled` frames to score (a face glimpsed once is no evidence);
+    the longest one when none is."""
     needed = max(2, math.ceil(MIN_TRACK_FRACTION * sampled))
     kept = [t for t in tracks if len(t.faces) >= needed]
     if kept or not tracks:

@@ -8,8 +8,11 @@ the fold's reals and of its fakes (where each fold model puts its videos), the p
 with a bootstrap 95% interval, per-method AUCs, and the threshold and uncertain band chosen on the
 out-of-fold scores. Each fold's model also scores its videos the other way (with the mirrored crops
 averaged in, or without them when the recipe flips), so cv.json's "tta_flip" compares test-time flip
-against none on the same models: a paired measurement, free of the seed-to-seed spread (both from
-one backbone pass: ml.training.evaluate.score_videos_both_ways). With
+against none on the same models: a paired measurement, free of the seed-to-seed spread. They also
+score them as an upload is scored, from 20 frames a video rather than the cache's 32 (cv.json's
+"served_frames"): the calibration and the threshold are fitted on the 32-frame scores, so this says
+how far the served probabilities stray from them. All three from one backbone pass
+(ml.training.evaluate.score_held_out). With
 --final, a model is then trained on every video and saved with that threshold and this evaluation as
 its card: the release candidate. The report itself is ml/training/fit_and_report.py's, as in the split
 mode.
@@ -26,10 +29,13 @@ import numpy as np
 from ml.training import metrics
 from ml.training.datasets import Clip
 from ml.training.division import Division, HeldOut, train_on
-from ml.training.evaluate import identity_groups, score_videos, score_videos_both_ways
+from ml.model.calibration import calibrate
+from ml.results import AnalyzeOptions
+from ml.training.evaluate import identity_groups, score_held_out, score_videos
 from ml.training.sequences import labels_of
 
 log = logging.getLogger("ml.training.train")
+SERVED_FRAMES = AnalyzeOptions().frames  # frames an upload is scored on, by default
 
 
 def group_kfold(clips: list[Clip], k: int, seed: int = 0) -> list[list[Clip]]:
@@ -67,6 +73,7 @@ class KFolds(Division):
                  len({i.clip.group for i in items}), cfg.cv, "/".join(str(len(f)) for f in folds))
         oof = np.full(len(items), np.nan)
         self.other_way = np.full(len(items), np.nan)  # the same models' scores with the flip toggled
+        self.served = np.full(len(items), np.nan)  # ... and from SERVED_FRAMES frames, as an upload is scored
         self.by_epoch: dict[int, np.ndarray] = {}  # --score-every: out-of-fold scores after earlier epochs
         per_fold, history = [], []
         for f in range(cfg.cv):
@@ -87,8 +94,10 @@ class KFolds(Division):
         label = f"fold {f + 1}/{self.config.cv}"
         fitted = train_on(self.config, train, seed_offset=f, label=label + " ",
                           after_epoch=self._scorer(label, held, held_items, len(items)))
-        without, with_flip = score_videos_both_ways(fitted.detector, held_items)
-        oof[held], self.other_way[held] = (with_flip, without) if self.config.recipe.tta_flip else (without, with_flip)
+        flip = self.config.recipe.tta_flip
+        scores = score_held_out(fitted.detector, held_items, SERVED_FRAMES, flip)
+        oof[held], self.other_way[held] = (scores.with_flip, scores.without) if flip else (scores.without, scores.with_flip)
+        self.served[held] = scores.served
         y = labels_of(held_items)
         row = {"fold": f + 1, "videos": len(held), "real": int((y == 0).sum()),
                "groups": len({items[n].clip.group for n in held}), "auc": metrics.roc_auc(y, oof[held]),
@@ -129,10 +138,11 @@ class KFolds(Division):
         return (f"{self.config.cv}-fold group cross-validation (identity-closed groups, seed {self.config.seed}): "
                 "each video scored by a model that never saw its people")
 
-    def evaluation(self, held: HeldOut, report: dict) -> dict:
+    def evaluation(self, held: HeldOut, report: dict, calibration: dict | None = None) -> dict:
         fold_aucs = np.array([p["auc"] for p in held.folds if not np.isnan(p["auc"])])
         result = {"auc": float(fold_aucs.mean()), "auc_sd": float(fold_aucs.std(ddof=1)) if len(fold_aucs) > 1 else None,
-                  "pooled_auc": report["auc"], "folds": held.folds, "tta_flip": self._flip_comparison(held)}
+                  "pooled_auc": report["auc"], "folds": held.folds, "tta_flip": self._flip_comparison(held),
+                  "served_frames": self._served_comparison(held, report, calibration)}
         by_epoch = self._auc_by_epoch(held)
         if by_epoch:
             result["auc_by_epoch"] = by_epoch
@@ -153,6 +163,33 @@ class KFolds(Division):
                   "gain": gain, "gain_ci95": interval, "gain_ci95_resamples": unit}
         log.info("test-time flip on the same fold models: pooled AUC %.3f without, %.3f with (gain %+.3f, 95%% CI "
                  "%+.3f..%+.3f)", result["pooled_auc_without"], result["pooled_auc_with"], gain, *interval)
+        return result
+
+    def _served_comparison(self, held: HeldOut, report: dict, calibration: dict | None) -> dict:
+        """The out-of-fold scores as uploads get them (SERVED_FRAMES frames a video) against the cached
+        frames' that the calibration and the threshold were fitted on, both through that calibration:
+        pooled AUC and its paired difference, calibration error, balanced accuracy at the chosen
+        threshold, and how far a video's served probability moves (median and 90th percentile)."""
+        y = labels_of(held.items)
+        if len(set(y.tolist())) < 2:
+            return {}
+        cached, served = calibrate(held.scores, calibration), calibrate(self.served, calibration)
+        groups, unit = _resampled(held)
+        difference, interval = metrics.paired_auc_difference(y, served, cached, n=self.config.bootstrap,
+                                                             seed=self.config.seed, groups=groups)
+        shift = np.abs(served - cached)
+        result = {"frames": SERVED_FRAMES, "pooled_auc": metrics.roc_auc(y, served), "pooled_auc_cached": report["auc"],
+                  "difference": difference, "difference_ci95": interval, "difference_ci95_resamples": unit,
+                  "ece": metrics.expected_calibration_error(y, served),
+                  "ece_cached": metrics.expected_calibration_error(y, cached),
+                  "balanced_accuracy": metrics.threshold_metrics(y, served, report["threshold"])["balanced_accuracy"],
+                  "balanced_accuracy_cached": report["balanced_accuracy"],
+                  "median_shift": float(np.median(shift)), "p90_shift": float(np.quantile(shift, 0.9))}
+        log.info("scored as uploads are (%d frames a video): pooled AUC %.3f against %.3f (%+.3f, 95%% CI %+.3f..%+.3f), "
+                 "ECE %.3f against %.3f, balanced accuracy %.3f against %.3f; a video's probability moves by %.3f "
+                 "(median), %.3f (90th percentile)", SERVED_FRAMES, result["pooled_auc"], report["auc"], difference,
+                 *interval, result["ece"], result["ece_cached"], result["balanced_accuracy"],
+                 report["balanced_accuracy"], result["median_shift"], result["p90_shift"])
         return result
 
     def headline(self, evaluation: dict) -> str:

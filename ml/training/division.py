@@ -46,8 +46,9 @@ class Division:
         """How the evaluation was made, in words (the card's evaluation["protocol"])."""
         raise NotImplementedError
 
-    def evaluation(self, held: HeldOut, report: dict) -> dict:
-        """The card's evaluation entries this division measures its own way (e.g. AUC per fold)."""
+    def evaluation(self, held: HeldOut, report: dict, calibration: dict | None = None) -> dict:
+        """The card's evaluation entries this division measures its own way (e.g. AUC per fold);
+        `calibration` is the one fitted on the rule scores (None: none)."""
         return {}
 
     def headline(self, evaluation: dict) -> str:

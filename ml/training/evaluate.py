@@ -13,7 +13,7 @@ import logging
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -42,21 +42,73 @@ def score_videos(detector, items: Sequence[CachedVideo], progress: bool = False,
     return np.array(scores, dtype=np.float64)
 
 
-def score_videos_both_ways(detector, items: Sequence[CachedVideo]) -> tuple[np.ndarray, np.ndarray]:
-    """(without test-time flip, with it) per video, as two `score_videos` calls would give, from one pass
-    of the backbone: the flipping score already encodes the unmirrored crops, so the plain score is the
-    LSTM over those same features. The backbone runs twice a crop instead of three times (the LSTM still
-    reads each sequence three times: plain, mirrored, plain again)."""
+@dataclass
+class HeldOutScores:
+    """One model's P(fake) per video, three ways, from one backbone pass (`score_held_out`)."""
+
+    without: np.ndarray  # every cached frame, no test-time flip
+    with_flip: np.ndarray  # every cached frame, the mirrored crops averaged in
+    served: np.ndarray  # `served_frames` frames a video, flipped as the recipe serves: as an upload is scored
+
+
+def score_held_out(detector, items: Sequence[CachedVideo], served_frames: int, flip: bool) -> HeldOutScores:
+    """Each video scored without and with test-time flip (as two `score_videos` calls would give), and as
+    an upload of it is scored: `served_frames` frames (AnalyzeOptions.frames) rather than the cache's
+    32 (`served_subset`), so one sequence of about that length a track rather than two interleaved ones
+    of the trained length, with the recipe's `flip`. The backbone runs twice a crop (plain and
+    mirrored); the other scores are the LSTM over those features."""
     from ml.serving.scoring import classify_tracks, encode_tracks
 
     flipping = replace(detector, preprocessing={**detector.preprocessing, "tta_flip": True})
-    without, with_flip = [], []
+    without, with_flip, served = [], [], []
     for item in items:
         encoded = encode_tracks(item.tracks(), flipping)
-        with_flip.append(max(s.fake_probability for s in classify_tracks([encoded], flipping)[0]))
         plain = [replace(e, flipped=None) for e in encoded]
-        without.append(max(s.fake_probability for s in classify_tracks([plain], detector)[0]))
-    return np.array(without, dtype=np.float64), np.array(with_flip, dtype=np.float64)
+        with_flip.append(_video_p(classify_tracks([encoded], flipping)[0]))
+        without.append(_video_p(classify_tracks([plain], detector)[0]))
+        upload = served_subset(encoded if flip else plain, served_frames, item.frame_count(), item.cache_frames())
+        served.append(_video_p(classify_tracks([upload], detector)[0]))
+    return HeldOutScores(*(np.array(s, dtype=np.float64) for s in (without, with_flip, served)))
+
+
+def served_subset(tracks: list, frames: int, frame_count: int | None, cached: int) -> list:
+    """Encoded tracks as an upload sampling `frames` frames would give them. Of the cache's `cached`
+    frames (spread over the video's `frame_count`, as ml.media.video.frame_indices picks them), each of
+    the upload's frames takes the nearest one; each track keeps its faces on those, and the tracks that
+    count on `frames` sampled frames are kept (ml.serving.pipeline.tracks_that_count). Where the video's
+    frame count is unknown, or the upload's frames would hold no face of the cache's, the cached frames
+    stand as they are. Two limits the cache sets: a track
+    the cache dropped (fewer than 7 faces on 32 frames) cannot return, though 4 of 20 would count for
+    an upload; and tracks stay linked as they were on 32 frames."""
+    from ml.media.faces import Track
+    from ml.media.video import frame_indices
+
+    if not frame_count:
+        return tracks
+    grid = np.array(frame_indices(frame_count, cached))
+    wanted = frame_indices(frame_count, frames)
+    kept = {int(grid[np.abs(grid - s).argmin()]) for s in wanted}
+    thinned = []
+    for e in tracks:
+        rows = [n for n, f in enumerate(e.track.faces) if f.frame_index in kept]
+        if rows:
+            thinned.append(replace(e, track=Track(e.track.id, [e.track.faces[n] for n in rows]),
+                                   features=e.features[rows],
+                                   flipped=None if e.flipped is None else e.flipped[rows], maps=None))
+    return _counted(thinned, len(wanted)) if thinned else tracks
+
+
+def _counted(encoded: list, sampled: int) -> list:
+    """The encoded tracks whose tracks serving counts on `sampled` frames (tracks_that_count), in order."""
+    from ml.serving.pipeline import tracks_that_count
+
+    kept = {id(t) for t in tracks_that_count([e.track for e in encoded], sampled)}
+    return [e for e in encoded if id(e.track) in kept]
+
+
+def _video_p(scored) -> float:
+    """A video's P(fake): its most suspicious track's, as `analyze` decides."""
+    return max(s.fake_probability for s in scored)
 
 
 def breakdown(items: Sequence[CachedVideo], labels, scores, threshold: float, field: str) -> dict:

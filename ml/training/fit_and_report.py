@@ -71,7 +71,7 @@ def report(config: TrainConfig, division: Division, held: HeldOut, outcome: dict
                   "data": describe_data(config.data, held.items), "videos": len(held.items),
                   "balanced_accuracy": full["balanced_accuracy"], "per_method": full["per_method"],
                   "per_dataset": full["per_dataset"], "calibration": calibration_report(labels, held.scores, scores, calibration),
-                  **division.evaluation(held, full)}
+                  **division.evaluation(held, full, calibration)}
     log.info("%s\n%s", division.headline(evaluation), format_report(full))
     write_scores(run_dir / division.scores_file, held.items, scores)
     plot_paths = write_plots(run_dir, [h for h in held.history if h.get("fold", 1) == 1], labels, scores,

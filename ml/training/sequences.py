@@ -32,6 +32,21 @@ class CachedVideo:
     entry: CacheEntry
     crops: np.ndarray  # (N, S, S, 3) uint8, every face of the entry, decoded
 
+    def cache_frames(self) -> int:
+        """How many frames the cache spread over the video (its ExtractSettings.frames)."""
+        return int(self.entry.meta["settings"]["frames"])
+
+    def frame_count(self) -> int | None:
+        """The video's frame count as its header gives it (the cache's frames were spread over it);
+        None when the header does not say or the file is gone."""
+        from ml.errors import VideoError
+        from ml.media.video import probe
+
+        try:
+            return probe(self.clip.path).frame_count
+        except (OSError, VideoError):
+            return None
+
     @property
     def main_crops(self) -> np.ndarray:
         return self.crops[self.entry.main_track()]

@@ -2,8 +2,11 @@
 the scores are overconfident, and the calibration travelling in the checkpoint to the served score
 (a checkpoint without one serves exactly as before)."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
+import torch
 
 from ml.media.faces import Face, Track
 from ml.model.calibration import calibrate
@@ -92,11 +95,58 @@ def test_test_time_flip_averages_in_the_mirrored_crops(tmp_path):
 def test_one_pass_scores_a_model_both_ways_as_two_separate_scorings_do(tmp_path):
     from types import SimpleNamespace
 
-    from ml.training.evaluate import score_videos, score_videos_both_ways
+    from ml.training.evaluate import score_held_out, score_videos
 
     detector = load_detector(saved(tmp_path / "cal.pt", {"method": "temperature", "T": 2.0}), "cpu")
-    videos = [SimpleNamespace(tracks=lambda s=s: [track(s), track(s + 10, faces=9)]) for s in range(3)]
-    without, with_flip = score_videos_both_ways(detector, videos)
-    assert without == pytest.approx(score_videos(detector, videos, flip=False), abs=1e-6)
-    assert with_flip == pytest.approx(score_videos(detector, videos, flip=True), abs=1e-6)
-    assert not np.allclose(without, with_flip)
+    videos = [SimpleNamespace(tracks=lambda s=s: [track(s), track(s + 10, faces=9)], frame_count=lambda: None,
+                              cache_frames=lambda: 32) for s in range(3)]
+    scores = score_held_out(detector, videos, served_frames=20, flip=False)
+    assert scores.without == pytest.approx(score_videos(detector, videos, flip=False), abs=1e-6)
+    assert scores.with_flip == pytest.approx(score_videos(detector, videos, flip=True), abs=1e-6)
+    assert not np.allclose(scores.without, scores.with_flip)
+    assert scores.served == pytest.approx(scores.without, abs=1e-6)  # frame count unknown: the cached frames
+
+
+def _video_of_300_frames():
+    """A 300-frame video as the cache holds it: a face on each of its 32 sampled frames (frame_indices), and
+    another glimpsed on the first 3 of them."""
+    from ml.media.video import frame_indices
+
+    grid = frame_indices(300, 32)
+    whole = Track(0, [replace(f, frame_index=i) for f, i in zip(track(1, faces=32).faces, grid)])
+    glimpse = Track(1, [replace(f, crop=f.crop[::-1].copy()) for f in whole.faces[:3]])
+    return grid, whole, glimpse
+
+
+def test_an_upload_of_20_frames_keeps_the_cached_frames_nearest_its_own_and_the_tracks_that_count():
+    from ml.media.video import frame_indices
+    from ml.serving.scoring import EncodedTrack
+    from ml.training.evaluate import served_subset
+
+    grid, whole, glimpse = _video_of_300_frames()
+    encoded = [EncodedTrack(t, torch.arange(len(t.faces), dtype=torch.float32)[:, None]) for t in (whole, glimpse)]
+    upload = frame_indices(300, 20)  # 7, 22, 37, ...: none of them a cached frame
+    nearest = [min(grid, key=lambda c: abs(c - u)) for u in upload]
+    kept = served_subset(encoded, 20, 300, 32)
+    assert [e.track.id for e in kept] == [0]  # the glimpse is on 2 of the 20 frames: serving needs 4
+    assert [f.frame_index for f in kept[0].track.faces] == nearest and len(set(nearest)) == 20
+    assert kept[0].features[:, 0].tolist() == [float(grid.index(i)) for i in nearest]  # each face's own features
+    assert served_subset(encoded, 20, None, 32) == encoded  # frame count unknown: as cached
+
+
+def test_the_served_score_is_what_an_upload_sampled_at_20_frames_would_get(tmp_path):
+    from types import SimpleNamespace
+
+    from ml.serving.scoring import encode_tracks
+    from ml.training.evaluate import score_held_out, served_subset
+
+    detector = load_detector(saved(tmp_path / "plain.pt", preprocessing={"frames": 16}), "cpu")
+    _, whole, glimpse = _video_of_300_frames()
+    video = SimpleNamespace(tracks=lambda: [whole, glimpse], frame_count=lambda: 300, cache_frames=lambda: 32)
+    for flip in (False, True):
+        upload = replace(detector, preprocessing={**detector.preprocessing, "tta_flip": flip})
+        served = score_held_out(detector, [video], served_frames=20, flip=flip).served[0]
+        faces = served_subset(encode_tracks([whole], upload), 20, 300, 32)[0].track
+        assert len(faces.faces) == 20
+        assert served == pytest.approx(score_tracks([faces], upload)[0].fake_probability, abs=1e-6)
+        assert served != pytest.approx(score_tracks([whole], upload)[0].fake_probability, abs=1e-4)

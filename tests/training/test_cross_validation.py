@@ -162,3 +162,13 @@ def test_staff_see_a_cross_validated_models_figures_on_its_admin_card_and_in_the
     assert f"Expected calibration error</th><td>{evaluation['calibration']['ece_after']:.3f}" in page
     listing = client.get(reverse("admin:detector_modelversion_changelist")).content.decode()
     assert f'<td class="field-auc">{evaluation["auc"]:.3f}</td>' in listing
+
+
+def test_the_fold_models_are_also_measured_as_uploads_are_scored(cv_run):
+    cv = json.loads((cv_run["out"] / "cv.json").read_text())
+    served = cv["cv"]["served_frames"]
+    assert served["frames"] == 20 and served["pooled_auc_cached"] == pytest.approx(cv["cv"]["pooled_auc"])
+    assert served["difference"] == pytest.approx(served["pooled_auc"] - served["pooled_auc_cached"])
+    assert served["balanced_accuracy_cached"] == pytest.approx(cv["out_of_fold"]["balanced_accuracy"])
+    assert 0.0 <= served["median_shift"] <= served["p90_shift"] <= 1.0 and 0.0 <= served["ece"] <= 1.0
+    assert "scored as uploads are (20 frames a video)" in (cv_run["out"] / "train.log").read_text()
