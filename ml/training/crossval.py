@@ -26,11 +26,11 @@ from collections import defaultdict
 
 import numpy as np
 
+from ml.model.calibration import calibrate
+from ml.results import AnalyzeOptions
 from ml.training import metrics
 from ml.training.datasets import Clip
 from ml.training.division import Division, HeldOut, train_on
-from ml.model.calibration import calibrate
-from ml.results import AnalyzeOptions
 from ml.training.evaluate import identity_groups, score_held_out, score_videos
 from ml.training.sequences import labels_of
 

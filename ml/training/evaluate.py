@@ -85,9 +85,8 @@ def served_subset(tracks: list, frames: int, frame_count: int | None, cached: in
 
     if not frame_count:
         return tracks
-    grid = np.array(frame_indices(frame_count, cached))
-    wanted = frame_indices(frame_count, frames)
-    kept = {int(grid[np.abs(grid - s).argmin()]) for s in wanted}
+    grid, wanted = frame_indices(frame_count, cached), frame_indices(frame_count, frames)
+    kept = {min(grid, key=lambda c, s=s: abs(c - s)) for s in wanted}
     thinned = []
     for e in tracks:
         rows = [n for n, f in enumerate(e.track.faces) if f.frame_index in kept]
