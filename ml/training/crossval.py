@@ -167,29 +167,36 @@ class KFolds(Division):
 
     def _served_comparison(self, held: HeldOut, report: dict, calibration: dict | None) -> dict:
         """The out-of-fold scores as uploads get them (SERVED_FRAMES frames a video) against the cached
-        frames' that the calibration and the threshold were fitted on, both through that calibration:
-        pooled AUC and its paired difference, calibration error, balanced accuracy at the chosen
-        threshold, and how far a video's served probability moves (median and 90th percentile)."""
-        y = labels_of(held.items)
+        frames' that the calibration and the threshold were fitted on, both through that calibration, on
+        the videos the cache can stand for (ml.training.evaluate.served_subset; the others counted as
+        skipped): pooled AUC and its paired difference, calibration error, balanced accuracy at the
+        chosen threshold, and how far a video's probability moves (median and 90th percentile)."""
+        measured = np.isfinite(self.served)
+        y = labels_of(held.items)[measured]
+        result = {"frames": SERVED_FRAMES, "videos": int(measured.sum()), "videos_skipped": int((~measured).sum())}
         if len(set(y.tolist())) < 2:
-            return {}
-        cached, served = calibrate(held.scores, calibration), calibrate(self.served, calibration)
-        groups, unit = _resampled(held)
+            log.info("scored as uploads are (%d frames a video): not measured, %d of %d videos skipped "
+                     "(ml.training.evaluate.served_subset)", SERVED_FRAMES, result["videos_skipped"], len(measured))
+            return result
+        cached = calibrate(held.scores[measured], calibration)
+        served = calibrate(self.served[measured], calibration)
+        groups, unit = metrics.resampling_unit(np.array(identity_groups(held.items))[measured].tolist())
         difference, interval = metrics.paired_auc_difference(y, served, cached, n=self.config.bootstrap,
                                                              seed=self.config.seed, groups=groups)
-        shift = np.abs(served - cached)
-        result = {"frames": SERVED_FRAMES, "pooled_auc": metrics.roc_auc(y, served), "pooled_auc_cached": report["auc"],
-                  "difference": difference, "difference_ci95": interval, "difference_ci95_resamples": unit,
-                  "ece": metrics.expected_calibration_error(y, served),
-                  "ece_cached": metrics.expected_calibration_error(y, cached),
-                  "balanced_accuracy": metrics.threshold_metrics(y, served, report["threshold"])["balanced_accuracy"],
-                  "balanced_accuracy_cached": report["balanced_accuracy"],
-                  "median_shift": float(np.median(shift)), "p90_shift": float(np.quantile(shift, 0.9))}
-        log.info("scored as uploads are (%d frames a video): pooled AUC %.3f against %.3f (%+.3f, 95%% CI %+.3f..%+.3f), "
-                 "ECE %.3f against %.3f, balanced accuracy %.3f against %.3f; a video's probability moves by %.3f "
-                 "(median), %.3f (90th percentile)", SERVED_FRAMES, result["pooled_auc"], report["auc"], difference,
-                 *interval, result["ece"], result["ece_cached"], result["balanced_accuracy"],
-                 report["balanced_accuracy"], result["median_shift"], result["p90_shift"])
+        threshold, shift = report["threshold"], np.abs(served - cached)
+        result |= {"pooled_auc": metrics.roc_auc(y, served), "pooled_auc_cached": metrics.roc_auc(y, cached),
+                   "difference": difference, "difference_ci95": interval, "difference_ci95_resamples": unit,
+                   "ece": metrics.expected_calibration_error(y, served),
+                   "ece_cached": metrics.expected_calibration_error(y, cached),
+                   "balanced_accuracy": metrics.threshold_metrics(y, served, threshold)["balanced_accuracy"],
+                   "balanced_accuracy_cached": metrics.threshold_metrics(y, cached, threshold)["balanced_accuracy"],
+                   "median_shift": float(np.median(shift)), "p90_shift": float(np.quantile(shift, 0.9))}
+        log.info("scored as uploads are (%d frames a video, %d videos, %d skipped): pooled AUC %.3f against %.3f "
+                 "(%+.3f, 95%% CI %+.3f..%+.3f), ECE %.3f against %.3f, balanced accuracy %.3f against %.3f; a "
+                 "video's probability moves by %.3f (median), %.3f (90th percentile)", SERVED_FRAMES, result["videos"],
+                 result["videos_skipped"], result["pooled_auc"], result["pooled_auc_cached"], difference, *interval,
+                 result["ece"], result["ece_cached"], result["balanced_accuracy"], result["balanced_accuracy_cached"],
+                 result["median_shift"], result["p90_shift"])
         return result
 
     def headline(self, evaluation: dict) -> str:

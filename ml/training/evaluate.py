@@ -55,8 +55,8 @@ def score_held_out(detector, items: Sequence[CachedVideo], served_frames: int, f
     """Each video scored without and with test-time flip (as two `score_videos` calls would give), and as
     an upload of it is scored: `served_frames` frames (AnalyzeOptions.frames) rather than the cache's
     32 (`served_subset`), so one sequence of about that length a track rather than two interleaved ones
-    of the trained length, with the recipe's `flip`. The backbone runs twice a crop (plain and
-    mirrored); the other scores are the LSTM over those features."""
+    of the trained length, with the recipe's `flip` (NaN where `served_subset` cannot say). The
+    backbone runs twice a crop (plain and mirrored); the other scores are the LSTM over those features."""
     from ml.serving.scoring import classify_tracks, encode_tracks
 
     flipping = replace(detector, preprocessing={**detector.preprocessing, "tta_flip": True})
@@ -66,26 +66,32 @@ def score_held_out(detector, items: Sequence[CachedVideo], served_frames: int, f
         plain = [replace(e, flipped=None) for e in encoded]
         with_flip.append(_video_p(classify_tracks([encoded], flipping)[0]))
         without.append(_video_p(classify_tracks([plain], detector)[0]))
-        upload = served_subset(encoded if flip else plain, served_frames, item.frame_count(), item.cache_frames())
-        served.append(_video_p(classify_tracks([upload], detector)[0]))
+        upload = served_subset(encoded if flip else plain, served_frames, *item.cache_sampling())
+        served.append(np.nan if upload is None else _video_p(classify_tracks([upload], detector)[0]))
     return HeldOutScores(*(np.array(s, dtype=np.float64) for s in (without, with_flip, served)))
 
 
-def served_subset(tracks: list, frames: int, frame_count: int | None, cached: int) -> list:
-    """Encoded tracks as an upload sampling `frames` frames would give them. Of the cache's `cached`
-    frames (spread over the video's `frame_count`, as ml.media.video.frame_indices picks them), each of
-    the upload's frames takes the nearest one; each track keeps its faces on those, and the tracks that
-    count on `frames` sampled frames are kept (ml.serving.pipeline.tracks_that_count). Where the video's
-    frame count is unknown, or the upload's frames would hold no face of the cache's, the cached frames
-    stand as they are. Two limits the cache sets: a track
-    the cache dropped (fewer than 7 faces on 32 frames) cannot return, though 4 of 20 would count for
-    an upload; and tracks stay linked as they were on 32 frames."""
+def served_subset(tracks: list, frames: int, frame_count: int | None, cached: int, sampling: str) -> list | None:
+    """Encoded tracks as an upload sampling `frames` frames spread over the video would give them. Of the
+    cache's `cached` frames (spread over the video's `frame_count`, as ml.media.video.frame_indices
+    picks them), each of the upload's frames takes the nearest one; each track keeps its faces on
+    those, and the tracks that count on `frames` sampled frames are kept
+    (ml.serving.pipeline.tracks_that_count).
+
+    None where the cache cannot stand for an upload: it did not spread its frames (`sampling`), holds
+    no more frames than the upload samples, its frame count is unknown, a face lies off the frames
+    it should have sampled (a count that changed since), or no face is left on the upload's frames
+    (the upload would find none). Two limits the cache sets: a track it dropped (a face on fewer
+    than 7 of its 32 frames) cannot return, though 4 of 20 would count for an upload; and tracks stay
+    linked as they were on 32 frames."""
     from ml.media.faces import Track
     from ml.media.video import frame_indices
 
-    if not frame_count:
-        return tracks
+    if sampling != "spread" or cached <= frames or not frame_count:
+        return None
     grid, wanted = frame_indices(frame_count, cached), frame_indices(frame_count, frames)
+    if any(f.frame_index not in grid for e in tracks for f in e.track.faces):
+        return None
     kept = {min(grid, key=lambda c, s=s: abs(c - s)) for s in wanted}
     thinned = []
     for e in tracks:
@@ -94,7 +100,7 @@ def served_subset(tracks: list, frames: int, frame_count: int | None, cached: in
             thinned.append(replace(e, track=Track(e.track.id, [e.track.faces[n] for n in rows]),
                                    features=e.features[rows],
                                    flipped=None if e.flipped is None else e.flipped[rows], maps=None))
-    return _counted(thinned, len(wanted)) if thinned else tracks
+    return _counted(thinned, len(wanted)) if thinned else None
 
 
 def _counted(encoded: list, sampled: int) -> list:

@@ -143,7 +143,8 @@ def extract_clip(path: str | os.PathLike, settings: ExtractSettings, face_detect
     found = find_face_tracks(path, settings.frames, settings.sampling, face_detector)
     faces = [(t.id, f) for t in found.tracks for f in t.faces]
     meta = {"source": str(path), "settings": asdict(settings), "frames_sampled": found.frames_sampled,
-            "faces_found": found.faces_found, "fps": found.video.fps, "width": found.video.width,
+            "faces_found": found.faces_found, "fps": found.video.fps, "frame_count": found.video.frame_count,
+            "width": found.video.width,
             "height": found.video.height, "tracks": len(found.tracks),
             "status": "ok" if faces else "no_face", "message": "" if faces else "no face found"}
     return CacheEntry(

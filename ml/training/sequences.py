@@ -32,20 +32,14 @@ class CachedVideo:
     entry: CacheEntry
     crops: np.ndarray  # (N, S, S, 3) uint8, every face of the entry, decoded
 
-    def cache_frames(self) -> int:
-        """How many frames the cache spread over the video (its ExtractSettings.frames)."""
-        return int(self.entry.meta["settings"]["frames"])
-
-    def frame_count(self) -> int | None:
-        """The video's frame count as its header gives it (the cache's frames were spread over it);
-        None when the header does not say or the file is gone."""
-        from ml.errors import VideoError
-        from ml.media.video import probe
-
-        try:
-            return probe(self.clip.path).frame_count
-        except (OSError, VideoError):
-            return None
+    def cache_sampling(self) -> tuple[int | None, int, str]:
+        """(the video's frame count, the frames the cache spread over it, its sampling mode): where its
+        frames came from (ml.media.video.frame_indices). The count is the one the cache recorded, or,
+        for an entry from before it did, the video's header's now; None where neither says."""
+        meta = self.entry.meta
+        settings = meta["settings"]
+        count = meta.get("frame_count") or _probed_frame_count(self.clip.path)
+        return count, int(settings["frames"]), settings["sampling"]
 
     @property
     def main_crops(self) -> np.ndarray:
@@ -73,6 +67,16 @@ class CachedVideo:
             face = Face(i, int(e.frame_index[i]), float(e.timestamp[i]), tuple(e.box[i].tolist()), 1.0, self.crops[i])
             tracks.setdefault(tid, Track(tid)).faces.append(face)
         return [tracks[t] for t in sorted(tracks)]
+
+
+def _probed_frame_count(path) -> int | None:
+    from ml.errors import VideoError
+    from ml.media.video import probe
+
+    try:
+        return probe(path).frame_count
+    except (OSError, VideoError):
+        return None
 
 
 def load_cached(clips: Sequence[Clip], cache_dir, settings: ExtractSettings) -> tuple[list[CachedVideo], list[Clip]]:

@@ -98,13 +98,13 @@ def test_one_pass_scores_a_model_both_ways_as_two_separate_scorings_do(tmp_path)
     from ml.training.evaluate import score_held_out, score_videos
 
     detector = load_detector(saved(tmp_path / "cal.pt", {"method": "temperature", "T": 2.0}), "cpu")
-    videos = [SimpleNamespace(tracks=lambda s=s: [track(s), track(s + 10, faces=9)], frame_count=lambda: None,
-                              cache_frames=lambda: 32) for s in range(3)]
+    videos = [SimpleNamespace(tracks=lambda s=s: [track(s), track(s + 10, faces=9)],
+                              cache_sampling=lambda: (None, 32, "spread")) for s in range(3)]
     scores = score_held_out(detector, videos, served_frames=20, flip=False)
     assert scores.without == pytest.approx(score_videos(detector, videos, flip=False), abs=1e-6)
     assert scores.with_flip == pytest.approx(score_videos(detector, videos, flip=True), abs=1e-6)
     assert not np.allclose(scores.without, scores.with_flip)
-    assert scores.served == pytest.approx(scores.without, abs=1e-6)  # frame count unknown: the cached frames
+    assert np.isnan(scores.served).all()  # frame count unknown: where an upload's frames lie is too
 
 
 def _video_of_300_frames():
@@ -127,11 +127,24 @@ def test_an_upload_of_20_frames_keeps_the_cached_frames_nearest_its_own_and_the_
     encoded = [EncodedTrack(t, torch.arange(len(t.faces), dtype=torch.float32)[:, None]) for t in (whole, glimpse)]
     upload = frame_indices(300, 20)  # 7, 22, 37, ...: none of them a cached frame
     nearest = [min(grid, key=lambda c: abs(c - u)) for u in upload]
-    kept = served_subset(encoded, 20, 300, 32)
+    kept = served_subset(encoded, 20, 300, 32, "spread")
     assert [e.track.id for e in kept] == [0]  # the glimpse is on 2 of the 20 frames: serving needs 4
     assert [f.frame_index for f in kept[0].track.faces] == nearest and len(set(nearest)) == 20
     assert kept[0].features[:, 0].tolist() == [float(grid.index(i)) for i in nearest]  # each face's own features
-    assert served_subset(encoded, 20, None, 32) == encoded  # frame count unknown: as cached
+
+
+def test_a_cache_that_cannot_stand_for_an_upload_is_not_measured():
+    from ml.serving.scoring import EncodedTrack
+    from ml.training.evaluate import served_subset
+
+    grid, whole, glimpse = _video_of_300_frames()
+    encoded = [EncodedTrack(t, torch.zeros(len(t.faces), 1)) for t in (whole, glimpse)]
+    assert served_subset(encoded, 20, None, 32, "spread") is None  # frame count unknown
+    assert served_subset(encoded, 20, 300, 32, "first") is None  # the cache's first 32 frames
+    assert served_subset(encoded, 20, 300, 16, "spread") is None  # no more frames than an upload's
+    assert served_subset(encoded, 20, 310, 32, "spread") is None  # faces off the grid: the count changed
+    off_upload = [EncodedTrack(Track(0, [whole.faces[1]]), torch.zeros(1, 1))]  # frame 14: no upload frame's nearest
+    assert served_subset(off_upload, 20, 300, 32, "spread") is None
 
 
 def test_the_served_score_is_what_an_upload_sampled_at_20_frames_would_get(tmp_path):
@@ -142,11 +155,11 @@ def test_the_served_score_is_what_an_upload_sampled_at_20_frames_would_get(tmp_p
 
     detector = load_detector(saved(tmp_path / "plain.pt", preprocessing={"frames": 16}), "cpu")
     _, whole, glimpse = _video_of_300_frames()
-    video = SimpleNamespace(tracks=lambda: [whole, glimpse], frame_count=lambda: 300, cache_frames=lambda: 32)
+    video = SimpleNamespace(tracks=lambda: [whole, glimpse], cache_sampling=lambda: (300, 32, "spread"))
     for flip in (False, True):
         upload = replace(detector, preprocessing={**detector.preprocessing, "tta_flip": flip})
         served = score_held_out(detector, [video], served_frames=20, flip=flip).served[0]
-        faces = served_subset(encode_tracks([whole], upload), 20, 300, 32)[0].track
+        faces = served_subset(encode_tracks([whole], upload), 20, 300, 32, "spread")[0].track
         assert len(faces.faces) == 20
         assert served == pytest.approx(score_tracks([faces], upload)[0].fake_probability, abs=1e-6)
         assert served != pytest.approx(score_tracks([whole], upload)[0].fake_probability, abs=1e-4)

@@ -164,11 +164,10 @@ def test_staff_see_a_cross_validated_models_figures_on_its_admin_card_and_in_the
     assert f'<td class="field-auc">{evaluation["auc"]:.3f}</td>' in listing
 
 
-def test_the_fold_models_are_also_measured_as_uploads_are_scored(cv_run):
-    cv = json.loads((cv_run["out"] / "cv.json").read_text())
-    served = cv["cv"]["served_frames"]
-    assert served["frames"] == 20 and served["pooled_auc_cached"] == pytest.approx(cv["cv"]["pooled_auc"])
-    assert served["difference"] == pytest.approx(served["pooled_auc"] - served["pooled_auc_cached"])
-    assert served["balanced_accuracy_cached"] == pytest.approx(cv["out_of_fold"]["balanced_accuracy"])
-    assert 0.0 <= served["median_shift"] <= served["p90_shift"] <= 1.0 and 0.0 <= served["ece"] <= 1.0
-    assert "scored as uploads are (20 frames a video)" in (cv_run["out"] / "train.log").read_text()
+def test_a_cache_of_fewer_frames_than_an_upload_is_not_measured_as_uploads_are(cv_run):
+    # The tiny run caches 6 frames a video: an upload's 20 cannot be drawn from them (the measurement
+    # itself is tested in test_calibration.py), so the report says so rather than giving a shift of 0.
+    served = json.loads((cv_run["out"] / "cv.json").read_text())["cv"]["served_frames"]
+    assert served == {"frames": 20, "videos": 0, "videos_skipped": 8}
+    assert "scored as uploads are (20 frames a video): not measured, 8 of 8 videos skipped" in (
+        cv_run["out"] / "train.log").read_text()
