@@ -70,6 +70,7 @@ bench-train: install
 # where the CPU has it natively, 160 px on a CPU) with Platt calibration of the served probability on
 # the out-of-fold scores: 68 min measured on the slower 2-core EPYC. TRAIN_ARGS replaces it
 # (TRAIN_ARGS="--calibration platt --image-size 112": the 36-minute release at 112 px).
+# The candidate measured best (docs/training.md): TRAIN_ARGS="--calibration platt --self-blend-rate 0.25".
 TRAIN_ARGS ?= --calibration platt
 release-model: install .env
 	$(BIN)/python manage.py train_model --data $(SAMPLE) --cv 5 --final --workers 2 \
