@@ -26,12 +26,18 @@ async function test() {
   show(reply.ok, reply.message);
 }
 
+// The handlers go on before the stored settings are read, and the stored values fill only fields the
+// user has not typed into meanwhile: a slow storage read must not wipe what was typed (or leave a
+// click on "Test connection" without a handler).
 async function main() {
-  const stored = await chrome.storage.local.get({ serverUrl: "", token: "" });
-  $("server").value = stored.serverUrl;
-  $("token").value = stored.token;
   $("form").addEventListener("submit", save);
   $("test").addEventListener("click", test);
+  const edited = new Set();
+  for (const id of ["server", "token"]) $(id).addEventListener("input", () => edited.add(id));
+  const stored = await chrome.storage.local.get({ serverUrl: "", token: "" });
+  if (!edited.has("server")) $("server").value = stored.serverUrl;
+  if (!edited.has("token")) $("token").value = stored.token;
+  document.body.dataset.loaded = "true";
 }
 
 main();

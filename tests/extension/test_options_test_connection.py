@@ -26,6 +26,35 @@ def test_it_confirms_a_working_server_and_token(browser, live_server, user):
     assert token.last_used_at is not None  # the request really reached the API with the token
 
 
+# Stored settings read this long after the page opens: the user types and clicks before they arrive.
+SLOW_STORAGE = """
+const get = chrome.storage.local.get.bind(chrome.storage.local);
+chrome.storage.local.get = (...args) => new Promise((wait) => setTimeout(wait, 1500)).then(() => get(...args));
+"""
+
+
+def test_what_the_user_typed_survives_a_slow_read_of_the_stored_settings(browser, live_server, user):
+    browser.configure("https://old.example.org", "old-token")
+    token, raw = ApiToken.issue(user, "extension")
+    page = browser.context.new_page()
+    page.add_init_script(SLOW_STORAGE)
+    page.goto(f"chrome-extension://{browser.id}/options.html")
+    page.fill("#server", live_server.url)
+    page.fill("#token", raw)
+    page.get_by_role("button", name="Test connection").click()
+    expect(page.locator("#result")).to_have_text(f"Connected to {live_server.url}. The token works.")
+    expect(page.locator("body")).to_have_attribute("data-loaded", "true")  # the stored ones arrived...
+    expect(page.locator("#server")).to_have_value(live_server.url)  # ...and overwrote nothing typed
+    expect(page.locator("#token")).to_have_value(raw)
+
+
+def test_stored_settings_fill_the_form(browser):
+    browser.configure("https://deeptrace.example.org", "secret-token")
+    page = browser.options_page()
+    expect(page.locator("#server")).to_have_value("https://deeptrace.example.org")
+    expect(page.locator("#token")).to_have_value("secret-token")
+
+
 def test_it_says_the_token_is_bad(browser, live_server, user):
     ApiToken.issue(user, "extension")
     page = _test_connection(browser, live_server.url, "not-a-token")
