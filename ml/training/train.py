@@ -6,7 +6,7 @@
     python -m ml.training.train --data ../shared/data/ffpp-sample --data ../dfdc:dfdc --cv 5 ...         # two datasets
 
 How a model is trained is a named recipe (ml/training/recipes.py): "finetune" (default, ImageNet EfficientNet-
-Lite0 fully fine-tuned), "finetune-sbi" (the same with self-blended pseudo-fakes) or "method" (the paper's
+Lite0 fully fine-tuned, a quarter of its fakes self-blended), "finetune-sbi" (half of them) or "method" (the paper's
 ResNeXt-50 settings); options override single fields.
 
 `main` turns the options into a TrainConfig (ml/training/config.py); from there one path trains and
@@ -71,7 +71,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="training steps' autocast (ml/training/precision.py): auto (finetune's: bf16 where native, "
                         "CPUs with AVX-512 BF16/AMX included), cuda-bf16 (method's: bf16 on CUDA only), bf16, fp32")
     p.add_argument("--self-blend-rate", type=float, default=None,
-                   help="share of the fake training sequences that are self-blended reals instead (0: none)")
+                   help="share of the fake training sequences that are self-blended reals instead (0: none; "
+                        "finetune's 0.25, finetune-sbi's 0.5, method's 0)")
     p.add_argument("--calibration", choices=CALIBRATIONS, default=None,
                    help="fit the served probability on held-out scores (out-of-fold, or validation)")
     p.add_argument("--tta-flip", action="store_true", default=None,
