@@ -7,10 +7,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from ml.errors import VideoError
+from ml.errors import InvalidScore, VideoError
 from ml.model.checkpoint import Detector
 from ml.results import AnalysisResult, AnalyzeOptions
-from ml.serving.pipeline import Prepared, analyze, finish, prepare
+from ml.serving.pipeline import Prepared, analyze, finish_each, prepare
 from ml.serving.scoring import Classify, Encode
 
 
@@ -18,7 +18,8 @@ from ml.serving.scoring import Classify, Encode
 class VideoOutcome:
     path: str
     result: AnalysisResult | None  # None when the video could not be analysed
-    error: VideoError | None
+    # Why not: the video (VideoError), or the model's score for it (InvalidScore: NaN, an internal error)
+    error: VideoError | InvalidScore | None
     seconds: float  # from starting this video to its result, waits for shared batches included
 
 
@@ -40,7 +41,7 @@ def analyze_one(path, detector: Detector, options: AnalyzeOptions | None, face_d
         result = analyze(path, detector, options, face_detector=face_detector, encode=encode,
                          classify=classify)
         return VideoOutcome(str(path), result, None, time.perf_counter() - started)
-    except VideoError as error:
+    except (VideoError, InvalidScore) as error:
         return VideoOutcome(str(path), None, error, time.perf_counter() - started)
 
 
@@ -56,7 +57,13 @@ def finish_pending(pending: list[Pending], detector: Detector, options: AnalyzeO
     """Each pending video's outcome, those with face tracks scored in one go (`ml.serving.pipeline.finish`)."""
     started = time.perf_counter()
     ready = [p for p in pending if p.prepared is not None]
-    results = iter(finish([p.prepared for p in ready], detector, options) if ready else [])
+    results = iter(finish_each([p.prepared for p in ready], detector, options) if ready else [])
     waited = time.perf_counter() - started
-    return [VideoOutcome(p.path, next(results), None, p.seconds + waited) if p.prepared is not None
+    return [_outcome(p.path, next(results), p.seconds + waited) if p.prepared is not None
             else VideoOutcome(p.path, None, p.error, p.seconds) for p in pending]
+
+
+def _outcome(path: str, result: AnalysisResult | InvalidScore, seconds: float) -> VideoOutcome:
+    if isinstance(result, InvalidScore):
+        return VideoOutcome(path, None, result, seconds)
+    return VideoOutcome(path, result, None, seconds)

@@ -116,17 +116,33 @@ def prepare(path, detector: Detector, options: AnalyzeOptions, progress: Progres
 
 def finish(prepared: list[Prepared], detector: Detector, options: AnalyzeOptions,
            classify: Classify | None = None) -> list[AnalysisResult]:
-    """Each video's result: the LSTM over all their tracks at once (it costs about the same for a few
-    sequences as for one), then each verdict. Each video's timings include the LSTM's whole time.
-    `classify` (default: `classify_tracks` on `detector`) may merge them with other callers' videos."""
+    """Each video's result (`finish_each`); raises InvalidScore if any video's scores are not numbers."""
+    results = finish_each(prepared, detector, options, classify)
+    broken = next((r for r in results if isinstance(r, InvalidScore)), None)
+    if broken is not None:
+        raise broken
+    return results
+
+
+def finish_each(prepared: list[Prepared], detector: Detector, options: AnalyzeOptions,
+                classify: Classify | None = None) -> list[AnalysisResult | InvalidScore]:
+    """Each video's result, or the InvalidScore that stands in for it: the LSTM over all their tracks at
+    once (it costs about the same for a few sequences as for one), then each verdict. One video's NaN
+    leaves the others' results standing (the batch path reports it as that video's failure). Each
+    video's timings include the LSTM's whole time. `classify` (default: `classify_tracks` on `detector`)
+    may merge them with other callers' videos."""
     started = time.perf_counter()
     classify = classify or (lambda videos: classify_tracks(videos, detector))
     scored = classify([p.encoded for p in prepared])
     elapsed = time.perf_counter() - started
-    results = []
+    results: list[AnalysisResult | InvalidScore] = []
     for p, s in zip(prepared, scored):
         timings = {**p.timings, "scoring": p.timings["scoring"] + elapsed, "total": p.timings["total"] + elapsed}
-        check_scores(s)  # before the heatmaps: no work for a score that gives no verdict
+        try:
+            check_scores(s)  # before the heatmaps: no work for a score that gives no verdict
+        except InvalidScore as error:
+            results.append(error)
+            continue
         maps = _heatmaps(s, p.encoded, detector, options.heatmaps_top_k, timings)
         results.append(result_of(p.found, s, detector, options, timings, maps))
     return results

@@ -35,7 +35,7 @@ chrome.storage.local.get = (...args) => new Promise((wait) => setTimeout(wait, 1
 
 def test_what_the_user_typed_survives_a_slow_read_of_the_stored_settings(browser, live_server, user):
     browser.configure("https://old.example.org", "old-token")
-    token, raw = ApiToken.issue(user, "extension")
+    _, raw = ApiToken.issue(user, "extension")
     page = browser.context.new_page()
     page.add_init_script(SLOW_STORAGE)
     page.goto(f"chrome-extension://{browser.id}/options.html")

@@ -74,3 +74,43 @@ def test_the_shared_batches_are_sized_as_the_worker_sizes_them(folder, active_mo
     run(str(folder), "--frames", "4", "--workers", "threads")
     (engines,) = microbatch._engines.values()
     assert (engines.face_detector.batcher.max_items, engines.encode.batcher.max_items) == (3, 48)
+
+
+@pytest.fixture
+def nan_checkpoint(checkpoint, tmp_path):
+    """The random checkpoint with its classifier's bias NaN: every face track scores NaN."""
+    import torch
+
+    payload = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    payload["state_dict"]["fc.bias"].fill_(float("nan"))
+    path = tmp_path / "nan.pt"
+    torch.save(payload, path)
+    return path
+
+
+@pytest.mark.parametrize("workers", ["threads", "processes"])
+def test_a_nan_score_fails_that_video_and_the_run_goes_on(folder, nan_checkpoint, tmp_path, workers):
+    out = run(str(folder), "--frames", "4", "--model", str(nan_checkpoint), "--workers", workers,
+              "--output", str(tmp_path / "v.csv"))
+    lines = out.strip().splitlines()
+    assert "a_face.mp4: failed: The model scored face track(s) [0] as NaN" in lines[0]
+    assert "b_empty.mp4: no_face" in lines[1] and "c_notes.mp4: failed: The file is not a video" in lines[2]
+    assert "1 of 3 videos analysed" in lines[3]
+    with (tmp_path / "v.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert [r["verdict"] for r in rows] == ["", "no_face", ""] and "NaN" in rows[0]["error"]
+
+
+def test_each_row_is_on_disk_as_soon_as_its_video_is_done(tmp_path):
+    """A run stopped part-way (Ctrl-C, a crash) keeps the rows of the videos it finished."""
+    from detector.management.commands.analyze_many import RowWriter
+
+    row = {"path": "a.mp4", "verdict": "real", "confidence": 0.9, "fake_probability": 0.1, "frames_sampled": 4,
+           "faces_found": 4, "seconds": 1.0, "error": ""}
+    for name in ("v.csv", "v.jsonl"):
+        with RowWriter(tmp_path / "out" / name) as saved:
+            saved.write(row)
+            written = (tmp_path / "out" / name).read_text()
+            assert "a.mp4" in written and "real" in written  # before the writer closes
+        assert written == (tmp_path / "out" / name).read_text()
+    assert json.loads((tmp_path / "out" / "v.jsonl").read_text()) == row

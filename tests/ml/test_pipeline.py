@@ -84,3 +84,24 @@ def test_a_model_that_scores_nan_gives_no_verdict(clips, face_detector):
         broken.model.fc.bias.fill_(float("nan"))
     with pytest.raises(InvalidScore, match="NaN"):
         analyze(clips["face"], broken, AnalyzeOptions(frames=4), face_detector=face_detector)
+
+
+def test_one_videos_nan_leaves_the_others_results_in_a_shared_batch(clips, small_detector, face_detector):
+    """The batch path scores several videos' tracks in one LSTM pass; a NaN for one of them used to raise
+    for all, so `analyze_many` stopped and lost the rest. Now it stands in for that video alone."""
+    from dataclasses import replace
+
+    from ml.errors import InvalidScore
+    from ml.serving.pipeline import finish_each, prepare
+    from ml.serving.scoring import classify_tracks
+
+    options = AnalyzeOptions(frames=4)
+    prepared = [prepare(clips[name], small_detector, options, face_detector=face_detector) for name in ("face", "two_faces")]
+
+    def classify_with_a_nan_for_the_first(videos):
+        scored = classify_tracks(videos, small_detector)
+        return [[replace(s, fake_probability=float("nan")) for s in scored[0]], *scored[1:]]
+
+    first, second = finish_each(prepared, small_detector, options, classify_with_a_nan_for_the_first)
+    assert isinstance(first, InvalidScore) and "NaN" in str(first)
+    assert len(second.tracks) == 2 and 0 <= second.fake_probability <= 1

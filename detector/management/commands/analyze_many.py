@@ -45,14 +45,15 @@ class Command(BaseCommand):
         rows, started = [], time.perf_counter()
         workers = workers or default_workers(detector.device)
         engines = inference.shared_engines(detector) if workers == "threads" else None
-        for outcome in analyze_videos(paths, detector, opts, concurrency=concurrency, engines=engines,
-                                      workers=workers):
-            row = outcome_row(outcome)
-            rows.append(row)
-            self.stdout.write(_line(row))
+        # Each row is written as its video finishes: a run stopped at video 900 keeps the 899 before it.
+        with RowWriter(Path(output) if output else None) as saved:
+            for outcome in analyze_videos(paths, detector, opts, concurrency=concurrency, engines=engines,
+                                          workers=workers):
+                row = outcome_row(outcome)
+                rows.append(row)
+                saved.write(row)
+                self.stdout.write(_line(row))
         elapsed = time.perf_counter() - started
-        if output:
-            write_rows(Path(output), rows)
         self.stdout.write(_summary(rows, elapsed))
         if all(r["error"] for r in rows):
             raise CommandError("No video could be analysed.")
@@ -71,29 +72,51 @@ def video_paths(source: Path) -> list[Path]:
     raise CommandError(f"{source} is neither a folder nor a .csv file.")
 
 
+ROW_FIELDS = ("path", "verdict", "confidence", "fake_probability", "frames_sampled", "faces_found", "seconds", "error")
+
+
 def outcome_row(outcome) -> dict:
     result = outcome.result
-    return {
-        "path": outcome.path,
-        "verdict": result.verdict if result else "",
-        "confidence": round(result.confidence, 4) if result else "",
-        "fake_probability": "" if not result or result.fake_probability is None else round(result.fake_probability, 4),
-        "frames_sampled": result.frames_sampled if result else "",
-        "faces_found": result.faces_found if result else "",
-        "seconds": round(outcome.seconds, 3),
-        "error": str(outcome.error) if outcome.error else "",
-    }
+    return dict(zip(ROW_FIELDS, (
+        outcome.path,
+        result.verdict if result else "",
+        round(result.confidence, 4) if result else "",
+        "" if not result or result.fake_probability is None else round(result.fake_probability, 4),
+        result.frames_sampled if result else "",
+        result.faces_found if result else "",
+        round(outcome.seconds, 3),
+        str(outcome.error) if outcome.error else "",
+    )))
 
 
-def write_rows(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() == ".jsonl":
-        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-        return
-    with path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+class RowWriter:
+    """One row per video in a .jsonl file, or a .csv (any other name), flushed as each is written; no
+    file when `path` is None."""
+
+    def __init__(self, path: Path | None):
+        self.path, self._file, self._csv = path, None, None
+
+    def __enter__(self):
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("w", newline="")
+            if self.path.suffix.lower() != ".jsonl":
+                self._csv = csv.DictWriter(self._file, fieldnames=ROW_FIELDS)
+                self._csv.writeheader()
+        return self
+
+    def write(self, row: dict) -> None:
+        if self._file is None:
+            return
+        if self._csv is not None:
+            self._csv.writerow(row)
+        else:
+            self._file.write(json.dumps(row) + "\n")
+        self._file.flush()
+
+    def __exit__(self, *exc):
+        if self._file is not None:
+            self._file.close()
 
 
 def _line(row: dict) -> str:
