@@ -37,7 +37,7 @@ async function main() {
   const stored = await chrome.storage.local.get({ serverUrl: "", token: "" });
   if (!edited.has("server")) $("server").value = stored.serverUrl;
   if (!edited.has("token")) $("token").value = stored.token;
-  document.body.dataset.loaded = "true";
+  document.body.dataset.loaded = "true"; // the stored settings are in (the tests wait on it)
 }
 
 main();

@@ -72,17 +72,22 @@ function renderJob(job) {
 }
 
 async function main() {
-  const tabId = await targetTabId();
-  const settings = await chrome.storage.local.get({ serverUrl: "", token: "", seconds: 10 });
-  $("setup").hidden = Boolean(settings.serverUrl && settings.token);
-  $("seconds").value = clampSeconds(settings.seconds);
+  // The handlers go on before anything is awaited, and the stored length fills the field only if the
+  // user has not chosen one meanwhile: a slow storage read must not undo (or miss) that choice.
+  let secondsChosen = false;
+  $("seconds").addEventListener("input", () => { secondsChosen = true; });
   $("seconds").addEventListener("change", () => {
+    secondsChosen = true;
     $("seconds").value = clampSeconds($("seconds").value);
     chrome.storage.local.set({ seconds: Number($("seconds").value) });
   });
   for (const id of ["open-options", "setup-options"]) {
     $(id).addEventListener("click", () => chrome.runtime.openOptionsPage());
   }
+  const tabId = await targetTabId();
+  const settings = await chrome.storage.local.get({ serverUrl: "", token: "", seconds: 10 });
+  $("setup").hidden = Boolean(settings.serverUrl && settings.token);
+  if (!secondsChosen) $("seconds").value = clampSeconds(settings.seconds);
 
   const jobKey = `job:${tabId}`;
   renderJob((await chrome.storage.session.get(jobKey))[jobKey]);

@@ -134,6 +134,14 @@ class ExtensionBrowser:
         return self.open(f"chrome-extension://{self.id}/options.html")
 
 
+# An init script for an extension page: its chrome.storage.local reads wait until the test calls
+# window.releaseStorageRead(), so the test acts while the page still waits for its stored settings.
+HELD_STORAGE_READ = """
+const read = chrome.storage.local.get.bind(chrome.storage.local);
+const held = new Promise((release) => { window.releaseStorageRead = release; });
+chrome.storage.local.get = (...args) => held.then(() => read(...args));
+"""
+
 @pytest.fixture
 def browser(tmp_path, extension_dir):
     from playwright.sync_api import sync_playwright

@@ -7,6 +7,8 @@ from playwright.sync_api import expect
 
 from accounts.models import ApiToken
 
+from .conftest import HELD_STORAGE_READ
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -26,23 +28,18 @@ def test_it_confirms_a_working_server_and_token(browser, live_server, user):
     assert token.last_used_at is not None  # the request really reached the API with the token
 
 
-# Stored settings read this long after the page opens: the user types and clicks before they arrive.
-SLOW_STORAGE = """
-const get = chrome.storage.local.get.bind(chrome.storage.local);
-chrome.storage.local.get = (...args) => new Promise((wait) => setTimeout(wait, 1500)).then(() => get(...args));
-"""
-
-
 def test_what_the_user_typed_survives_a_slow_read_of_the_stored_settings(browser, live_server, user):
     browser.configure("https://old.example.org", "old-token")
     _, raw = ApiToken.issue(user, "extension")
     page = browser.context.new_page()
-    page.add_init_script(SLOW_STORAGE)
+    page.add_init_script(HELD_STORAGE_READ)
     page.goto(f"chrome-extension://{browser.id}/options.html")
     page.fill("#server", live_server.url)
     page.fill("#token", raw)
     page.get_by_role("button", name="Test connection").click()
     expect(page.locator("#result")).to_have_text(f"Connected to {live_server.url}. The token works.")
+    assert page.locator("body").get_attribute("data-loaded") is None  # the read was still pending
+    page.evaluate("window.releaseStorageRead()")
     expect(page.locator("body")).to_have_attribute("data-loaded", "true")  # the stored ones arrived...
     expect(page.locator("#server")).to_have_value(live_server.url)  # ...and overwrote nothing typed
     expect(page.locator("#token")).to_have_value(raw)
