@@ -37,7 +37,7 @@ def score_videos(detector, items: Sequence[CachedVideo], progress: bool = False,
     if flip is not None:
         detector = replace(detector, preprocessing={**detector.preprocessing, "tta_flip": flip})
 
-    scores = [max(s.fake_probability for s in score_tracks(item.tracks(), detector))
+    scores = [_video_p(score_tracks(item.tracks(), detector))
               for item in tqdm(items, desc="scoring", unit="video", leave=False, disable=not progress)]
     return np.array(scores, dtype=np.float64)
 
