@@ -9,7 +9,8 @@ Each video goes through `ml.serving.pipeline`'s own steps in one of two ways (`w
   processes, one core each (`ml.serving.process_pool`), whole videos side by side wasting no core, and
   scored in the parent several videos to an LSTM call.
 A video's result is the same as `analyze` gives it alone (tested), and a video that cannot be analysed
-(`ml.errors.VideoError`) gets its reason in its outcome without stopping the others.
+(`ml.errors.VideoError`), or that the model scores NaN (`ml.errors.InvalidScore`), gets its reason in its
+outcome without stopping the others.
 
 The worker uses the same engines (`ml.serving.microbatch.shared_engines`) when it runs several
 analyses in one process.

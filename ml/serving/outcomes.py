@@ -54,7 +54,8 @@ def prepare_one(path, detector: Detector, options: AnalyzeOptions) -> Pending:
 
 
 def finish_pending(pending: list[Pending], detector: Detector, options: AnalyzeOptions) -> list[VideoOutcome]:
-    """Each pending video's outcome, those with face tracks scored in one go (`ml.serving.pipeline.finish`)."""
+    """Each pending video's outcome, those with face tracks scored in one go
+    (`ml.serving.pipeline.finish_each`); a video the model scores NaN gets the InvalidScore as its error."""
     started = time.perf_counter()
     ready = [p for p in pending if p.prepared is not None]
     results = iter(finish_each([p.prepared for p in ready], detector, options) if ready else [])

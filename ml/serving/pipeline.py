@@ -88,7 +88,7 @@ def analyze(
 @dataclass
 class Prepared:
     """A video analysed up to the LSTM: its face tracks with their features, and the time taken so far.
-    `finish` scores any number of them together (ml/serving/process_pool.py scores its workers' videos so)."""
+    `finish_each` scores any number of them together (ml/serving/process_pool.py scores its workers' videos so)."""
 
     found: FaceTracks
     encoded: list[EncodedTrack]
@@ -300,7 +300,7 @@ def result_of(found: FaceTracks, scored: list[ScoredTrack], detector: Detector, 
               timings: dict, maps: dict | None = None) -> AnalysisResult:
     """The verdict and the evidence: the most suspicious track decides, each face with its score (and its
     heatmap where `maps`, keyed by (track position, face position), has one). The scores are finite:
-    `finish`, the one caller, checks them first."""
+    `finish_each`, the one caller, checks them first."""
     maps = maps or {}
     threshold, band = settle_rule(options, detector)
     p_fake = max((s.fake_probability for s in scored), default=None)

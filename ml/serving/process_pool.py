@@ -7,7 +7,7 @@ of them: FFmpeg's frame threads and torch's threads wait on each other at every 
 `processes` worker processes (one per core by default) runs `ml.serving.pipeline.prepare` on whole videos
 (decoding, MTCNN, the backbone) on one torch thread and one decoding thread; the cores are kept busy
 by different videos. The LSTM is the exception: memory-bound on a CPU, it reads its 67 MB of weights
-at each step whether it reads one sequence or several, so the parent runs it (`ml.serving.pipeline.finish`)
+at each step whether it reads one sequence or several, so the parent runs it (`ml.serving.pipeline.finish_each`)
 over the tracks of the videos the workers have finished, SCORED_TOGETHER per worker at a time.
 Each video's result is the one `analyze` gives it alone (tests/ml/test_batch.py).
 

@@ -101,16 +101,22 @@ def test_a_nan_score_fails_that_video_and_the_run_goes_on(folder, nan_checkpoint
     assert [r["verdict"] for r in rows] == ["", "no_face", ""] and "NaN" in rows[0]["error"]
 
 
-def test_each_row_is_on_disk_as_soon_as_its_video_is_done(tmp_path):
-    """A run stopped part-way (Ctrl-C, a crash) keeps the rows of the videos it finished."""
-    from detector.management.commands.analyze_many import RowWriter
+def test_a_run_stopped_part_way_keeps_the_rows_it_finished(folder, active_model, tmp_path, monkeypatch):
+    """Rows are written as each video finishes: a run that dies at the second video (here: the batch
+    path raising, as an interrupt or a crash would) leaves the first one's row on disk."""
+    from ml.serving import many_videos
 
-    row = {"path": "a.mp4", "verdict": "real", "confidence": 0.9, "fake_probability": 0.1, "frames_sampled": 4,
-           "faces_found": 4, "seconds": 1.0, "error": ""}
+    analyze_videos = many_videos.analyze_videos
+
+    def dies_after_one(*args, **kwargs):
+        yield next(analyze_videos(*args, **kwargs))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(many_videos, "analyze_videos", dies_after_one)
     for name in ("v.csv", "v.jsonl"):
-        with RowWriter(tmp_path / "out" / name) as saved:
-            saved.write(row)
-            written = (tmp_path / "out" / name).read_text()
-            assert "a.mp4" in written and "real" in written  # before the writer closes
-        assert written == (tmp_path / "out" / name).read_text()
-    assert json.loads((tmp_path / "out" / "v.jsonl").read_text()) == row
+        with pytest.raises(KeyboardInterrupt):
+            run(str(folder), "--frames", "4", "--output", str(tmp_path / name))
+    with (tmp_path / "v.csv").open() as f:
+        (row,) = csv.DictReader(f)
+    assert row["path"] == str(folder / "a_face.mp4") and row["frames_sampled"] == "4"
+    assert json.loads((tmp_path / "v.jsonl").read_text())["path"] == str(folder / "a_face.mp4")

@@ -92,7 +92,7 @@ def test_one_videos_nan_leaves_the_others_results_in_a_shared_batch(clips, small
     from dataclasses import replace
 
     from ml.errors import InvalidScore
-    from ml.serving.pipeline import finish_each, prepare
+    from ml.serving.pipeline import finish, finish_each, prepare
     from ml.serving.scoring import classify_tracks
 
     options = AnalyzeOptions(frames=4)
@@ -104,4 +104,6 @@ def test_one_videos_nan_leaves_the_others_results_in_a_shared_batch(clips, small
 
     first, second = finish_each(prepared, small_detector, options, classify_with_a_nan_for_the_first)
     assert isinstance(first, InvalidScore) and "NaN" in str(first)
-    assert len(second.tracks) == 2 and 0 <= second.fake_probability <= 1
+    (alone,) = finish([prepared[1]], small_detector, options)  # the same video scored on its own
+    assert (second.verdict, len(second.tracks)) == (alone.verdict, 2)
+    assert second.fake_probability == pytest.approx(alone.fake_probability, abs=1e-6)

@@ -86,7 +86,7 @@ def outcome_row(outcome) -> dict:
         result.faces_found if result else "",
         round(outcome.seconds, 3),
         str(outcome.error) if outcome.error else "",
-    )))
+    ), strict=True))
 
 
 class RowWriter:
