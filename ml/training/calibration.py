@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ml.model.calibration import logit
+from ml.model.calibration import calibrate, logit
+from ml.training.metrics import expected_calibration_error
 
 _RIDGE = 1e-3
 
@@ -28,6 +29,28 @@ def fit_calibration(labels, scores, method: str) -> dict | None:
         a, b = _logistic_fit(np.stack([z, np.ones_like(z)], axis=1), y)
         return {"method": "platt", "a": float(a), "b": float(b)}
     raise ValueError(f"Unknown calibration method {method!r}.")
+
+
+def cross_fitted_ece(labels, fit_scores: dict, eval_scores, groups, method: str, halvings: int = 20,
+                     seed: int = 0) -> dict:
+    """How calibrated `eval_scores` are through a `method` map fitted on other people: for each named
+    array in `fit_scores` (each video's score as the map would be fitted on it), the identity groups
+    are halved at random `halvings` times, the map fitted on one half and the ECE of `eval_scores`
+    measured on the other, both ways round, every name on the same halvings (so they compare paired).
+    Per name: the median ECE, its 10th-90th percentile and every one of the 2 x `halvings` measurements
+    (in the same order for every name)."""
+    y, groups = np.asarray(labels), np.asarray(groups).astype(str)
+    eval_scores = np.asarray(eval_scores, dtype=np.float64)
+    names, rng = sorted(set(groups.tolist())), np.random.default_rng(seed)
+    eces = {name: [] for name in fit_scores}
+    for _ in range(halvings):
+        half = np.isin(groups, rng.permutation(names)[: len(names) // 2])
+        for fit, held in ((half, ~half), (~half, half)):
+            for name, scores in fit_scores.items():
+                mapping = fit_calibration(y[fit], np.asarray(scores)[fit], method)
+                eces[name].append(expected_calibration_error(y[held], calibrate(eval_scores[held], mapping)))
+    return {name: {"median": float(np.median(v)), "p10_p90": [float(q) for q in np.quantile(v, [0.1, 0.9])],
+                   "values": [float(e) for e in v]} for name, v in eces.items()}
 
 
 def _logistic_fit(x: np.ndarray, y: np.ndarray, iterations: int = 100) -> np.ndarray:

@@ -37,7 +37,7 @@ def score_videos(detector, items: Sequence[CachedVideo], progress: bool = False,
     if flip is not None:
         detector = replace(detector, preprocessing={**detector.preprocessing, "tta_flip": flip})
 
-    scores = [_video_p(score_tracks(item.tracks(), detector))
+    scores = [_video_p(score_tracks(item.tracks(), detector), item)
               for item in tqdm(items, desc="scoring", unit="video", leave=False, disable=not progress)]
     return np.array(scores, dtype=np.float64)
 
@@ -64,10 +64,10 @@ def score_held_out(detector, items: Sequence[CachedVideo], served_frames: int, f
     for item in items:
         encoded = encode_tracks(item.tracks(), flipping)
         plain = [replace(e, flipped=None) for e in encoded]
-        with_flip.append(_video_p(classify_tracks([encoded], flipping)[0]))
-        without.append(_video_p(classify_tracks([plain], detector)[0]))
+        with_flip.append(_video_p(classify_tracks([encoded], flipping)[0], item))
+        without.append(_video_p(classify_tracks([plain], detector)[0], item))
         upload = served_subset(encoded if flip else plain, served_frames, *item.cache_sampling())
-        served.append(np.nan if upload is None else _video_p(classify_tracks([upload], detector)[0]))
+        served.append(np.nan if upload is None else _video_p(classify_tracks([upload], detector)[0], item))
     return HeldOutScores(*(np.array(s, dtype=np.float64) for s in (without, with_flip, served)))
 
 
@@ -111,8 +111,19 @@ def _counted(encoded: list, sampled: int) -> list:
     return [e for e in encoded if id(e.track) in kept]
 
 
-def _video_p(scored) -> float:
-    """A video's P(fake): its most suspicious track's, as `analyze` decides."""
+def _video_p(scored, item=None) -> float:
+    """A video's P(fake): its most suspicious track's, as `analyze` decides. A NaN or infinite score
+    raises InvalidScore, as serving does (ml.serving.pipeline.check_scores): max() would otherwise keep
+    or drop a NaN by the tracks' order, and the run would report an AUC of a model that is broken."""
+    from ml.errors import InvalidScore
+    from ml.serving.pipeline import check_scores
+
+    try:
+        check_scores(scored)
+    except InvalidScore as e:
+        name = Path(item.clip.path).name if item is not None else "a video"
+        raise InvalidScore(f"{name}: the model scored it NaN or infinite, so it cannot be measured: training "
+                           "diverged or reduced precision overflowed (see the losses in train.log).") from e
     return max(s.fake_probability for s in scored)
 
 

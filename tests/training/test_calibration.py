@@ -163,3 +163,50 @@ def test_the_served_score_is_what_an_upload_sampled_at_20_frames_would_get(tmp_p
         assert len(faces.faces) == 20
         assert served == pytest.approx(score_tracks([faces], upload)[0].fake_probability, abs=1e-6)
         assert served != pytest.approx(score_tracks([whole], upload)[0].fake_probability, abs=1e-4)
+
+
+def test_a_model_that_scores_nan_stops_the_measurement_and_names_the_video(tmp_path):
+    # Before, max() over the tracks kept or dropped a NaN by their order, and the run reported an AUC.
+    from types import SimpleNamespace
+
+    from ml.errors import InvalidScore
+    from ml.training.evaluate import score_held_out, score_videos
+
+    detector = load_detector(saved(tmp_path / "plain.pt"), "cpu")
+    with torch.no_grad():
+        for p in detector.model.fc.parameters():
+            p.fill_(float("nan"))
+    video = SimpleNamespace(tracks=lambda: [track(0), track(10)], cache_sampling=lambda: (None, 32, "spread"),
+                            clip=SimpleNamespace(path="/data/fakes/clip_017.mp4"))
+    with pytest.raises(InvalidScore, match="clip_017.mp4: the model scored it NaN"):
+        score_videos(detector, [video])
+    with pytest.raises(InvalidScore, match="clip_017.mp4"):
+        score_held_out(detector, [video], served_frames=20, flip=False)
+
+
+def _scores_of_20_groups(seed=0):
+    """160 videos in 20 identity groups whose logits carry their label, and the same videos' scores
+    shifted by two logits (as if served from fewer frames and consistently more suspicious)."""
+    rng = np.random.default_rng(seed)
+    y = np.tile([0, 1, 1, 1], 40)
+    z = np.where(y == 1, 1.0, -1.0) + rng.normal(0, 1.2, len(y))
+    groups = [f"g{n // 4 % 20}" for n in range(len(y))]  # a real and three fakes in each of 40 blocks
+    return y, 1 / (1 + np.exp(-z)), 1 / (1 + np.exp(-(z + 2.0))), groups
+
+
+def test_a_map_refitted_on_shifted_served_scores_calibrates_them_better_on_people_it_was_not_fitted_on():
+    from ml.training.calibration import cross_fitted_ece
+
+    y, cached, served, groups = _scores_of_20_groups()
+    ece = cross_fitted_ece(y, {"cached": cached, "served": served}, served, groups, "platt", seed=3)
+    assert ece["served"]["median"] < ece["cached"]["median"] - 0.1
+    assert len(ece["cached"]["values"]) == 40  # 20 halvings, both ways
+    assert ece == cross_fitted_ece(y, {"cached": cached, "served": served}, served, groups, "platt", seed=3)
+
+
+def test_refitting_on_the_same_scores_changes_nothing():
+    from ml.training.calibration import cross_fitted_ece
+
+    y, cached, _, groups = _scores_of_20_groups()
+    ece = cross_fitted_ece(y, {"a": cached, "b": cached}, cached, groups, "temperature")
+    assert ece["a"] == ece["b"]
