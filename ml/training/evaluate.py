@@ -127,14 +127,15 @@ def _video_p(scored, item=None) -> float:
     return max(s.fake_probability for s in scored)
 
 
-def breakdown(items: Sequence[CachedVideo], labels, scores, threshold: float, field: str) -> dict:
-    """Per value of `field` ("method" or "compression"): how many videos, how many called right at
-    the threshold, and — where both classes are present, else against all reals of the test set —
-    the AUC of that subset."""
+def breakdown(items: Sequence[CachedVideo], labels, scores, threshold: float, field: str,
+              keys: Sequence[str] | None = None) -> dict:
+    """Per value of `field` ("method" or "compression"; or of `keys`, one per video, where given): how
+    many videos, how many called right at the threshold, and — where both classes are present, else
+    against all reals of the test set — the AUC of that subset."""
     labels, scores = np.asarray(labels), np.asarray(scores)
     by_value = defaultdict(list)
     for i, item in enumerate(items):
-        by_value[getattr(item.clip, field) or "unknown"].append(i)
+        by_value[keys[i] if keys is not None else getattr(item.clip, field) or "unknown"].append(i)
     reals = np.flatnonzero(labels == 0)
     out = {}
     for value, idx in sorted(by_value.items()):
@@ -152,6 +153,20 @@ def breakdown(items: Sequence[CachedVideo], labels, scores, threshold: float, fi
     return out
 
 
+def per_group(items: Sequence[CachedVideo], labels, scores, threshold: float) -> dict:
+    """`breakdown` by identity group, with the median P(fake) of the group's reals and of its fakes:
+    whether the model ranks within a group's people (its AUC) and where it puts them (its level),
+    which a pooled figure over many people mixes."""
+    labels, scores = np.asarray(labels), np.asarray(scores)
+    groups = identity_groups(items)
+    out = breakdown(items, labels, scores, threshold, "group", keys=groups)
+    for group, row in out.items():
+        mine = np.array([g == group for g in groups])
+        row.update({f"median_p_{name}": float(np.median(scores[mine & (labels == target)]))
+                    if (mine & (labels == target)).any() else None for name, target in (("real", 0), ("fake", 1))})
+    return out
+
+
 def identity_groups(items: Sequence[CachedVideo]) -> list[str]:
     """Each video's identity group within its dataset: the unit a bootstrap resamples, since a real video
     and the fakes made from it are not independent evidence."""
@@ -164,6 +179,7 @@ def full_report(items, labels, scores, threshold: float, bootstrap: int = metric
     report["per_method"] = breakdown(items, labels, scores, threshold, "method")
     report["per_compression"] = breakdown(items, labels, scores, threshold, "compression")
     report["per_dataset"] = breakdown(items, labels, scores, threshold, "dataset")
+    report["per_group"] = per_group(items, labels, scores, threshold)
     return report
 
 
@@ -180,12 +196,18 @@ def format_report(report: dict) -> str:
         "confusion (rows true real/fake, columns predicted real/fake): "
         f"[[{report['confusion']['tn']}, {report['confusion']['fp']}], [{report['confusion']['fn']}, {report['confusion']['tp']}]]",
     ]
-    for field in ("per_method", "per_compression", "per_dataset"):
+    for field in ("per_method", "per_compression", "per_dataset", "per_group"):
         for value, row in report.get(field, {}).items():
             auc = row.get("auc", row.get("auc_vs_all_reals"))
             auc_text = f"  AUC{'' if 'auc' in row else ' vs all reals'} {auc:.3f}" if auc is not None else ""
-            lines.append(f"  {field[4:]:<11} {value:<18} n={row['n']:<3} accuracy {row['accuracy']:.3f}{auc_text}")
+            levels = (f"  median P(fake) reals {_level(row['median_p_real'])}, fakes {_level(row['median_p_fake'])}"
+                      if "median_p_real" in row else "")
+            lines.append(f"  {field[4:]:<11} {value:<18} n={row['n']:<3} accuracy {row['accuracy']:.3f}{auc_text}{levels}")
     return "\n".join(lines)
+
+
+def _level(p: float | None) -> str:
+    return "-" if p is None else f"{p:.2f}"
 
 
 # --- One checkpoint on one dataset ------------------------------------------------------------------

@@ -196,3 +196,29 @@ def test_the_served_scores_report_says_whether_a_map_fitted_on_them_would_calibr
     assert refit["fitted_on_served"]["median"] < refit["fitted_on_cached"]["median"]
     assert refit["difference"]["p10_p90"][1] < 0  # lower in nine halvings of ten
     assert "ece_cross_fitted" not in folds._served_comparison(held, {"threshold": 0.5}, None)
+
+
+def test_the_report_says_how_each_identity_group_was_ranked_and_where_its_people_were_put(cv_run):
+    # A pooled AUC mixes people; the hard ones (on the sample, one pair of people made most of a fold
+    # that every model scored near chance) show up only group by group.
+    report = json.loads((cv_run["out"] / "cv.json").read_text())["out_of_fold"]
+    groups = report["per_group"]
+    assert sorted(g.rsplit("/", 1)[1] for g in groups) == ["g0", "g1", "g2", "g3"]  # dataset/group
+    for row in groups.values():
+        assert row["n"] == 2 and row["n_fake"] == 1 and 0.0 <= row["auc"] <= 1.0
+        assert 0.0 <= row["median_p_real"] <= 1.0 and 0.0 <= row["median_p_fake"] <= 1.0
+    some, row = next(iter(groups.items()))
+    assert (f"group       {some:<18} n=2   accuracy {row['accuracy']:.3f}  AUC {row['auc']:.3f}  median P(fake) "
+            f"reals {row['median_p_real']:.2f}, fakes {row['median_p_fake']:.2f}") in (cv_run["out"] / "train.log").read_text()
+
+
+def test_a_group_of_fakes_alone_has_no_level_for_its_reals():
+    from types import SimpleNamespace
+
+    from ml.training.evaluate import per_group
+
+    items = [SimpleNamespace(clip=SimpleNamespace(dataset="d", group=g)) for g in ("a", "a", "b", "b")]
+    groups = per_group(items, [0, 1, 1, 1], [0.2, 0.7, 0.4, 0.6], 0.5)
+    assert groups["d/a"]["auc"] == 1.0 and groups["d/a"]["median_p_real"] == pytest.approx(0.2)
+    assert groups["d/b"]["median_p_real"] is None and groups["d/b"]["median_p_fake"] == pytest.approx(0.5)
+    assert groups["d/b"]["auc_vs_all_reals"] == 1.0
