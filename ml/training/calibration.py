@@ -31,26 +31,46 @@ def fit_calibration(labels, scores, method: str) -> dict | None:
     raise ValueError(f"Unknown calibration method {method!r}.")
 
 
-def cross_fitted_ece(labels, fit_scores: dict, eval_scores, groups, method: str, halvings: int = 20,
+HALVINGS = 20  # random halvings of the people in cross_fitted_ece, each measured both ways round
+
+
+def cross_fitted_ece(labels, fit_scores: dict, eval_scores, groups, method: str, halvings: int = HALVINGS,
                      seed: int = 0) -> dict:
     """How calibrated `eval_scores` are through a `method` map fitted on other people: for each named
     array in `fit_scores` (each video's score as the map would be fitted on it), the identity groups
     are halved at random `halvings` times, the map fitted on one half and the ECE of `eval_scores`
     measured on the other, both ways round, every name on the same halvings (so they compare paired).
-    Per name: the median ECE, its 10th-90th percentile and every one of the 2 x `halvings` measurements
-    (in the same order for every name)."""
-    y, groups = np.asarray(labels), np.asarray(groups).astype(str)
+    With fewer than two groups the videos are halved instead ("halves" says which). A half that holds
+    one class fits no map, so that way round is left out rather than counted as "no change"
+    ("measurements" says how many of the 2 x `halvings` were used).
+
+    "ece" per name: the median ECE, its 10th-90th percentile (the spread over halvings, which overlap,
+    not a confidence interval) and every measurement, in the same order for every name; None where
+    none could be made."""
+    y = np.asarray(labels)
+    groups = np.asarray(groups).astype(str)
+    unit = "identity groups"
+    if len(set(groups.tolist())) < 2:
+        groups, unit = np.arange(len(y)).astype(str), "videos"
     eval_scores = np.asarray(eval_scores, dtype=np.float64)
     names, rng = sorted(set(groups.tolist())), np.random.default_rng(seed)
     eces = {name: [] for name in fit_scores}
     for _ in range(halvings):
         half = np.isin(groups, rng.permutation(names)[: len(names) // 2])
         for fit, held in ((half, ~half), (~half, half)):
+            if not 0 < y[fit].sum() < fit.sum() or not held.any():
+                continue
             for name, scores in fit_scores.items():
                 mapping = fit_calibration(y[fit], np.asarray(scores)[fit], method)
                 eces[name].append(expected_calibration_error(y[held], calibrate(eval_scores[held], mapping)))
-    return {name: {"median": float(np.median(v)), "p10_p90": [float(q) for q in np.quantile(v, [0.1, 0.9])],
-                   "values": [float(e) for e in v]} for name, v in eces.items()}
+    measurements = len(next(iter(eces.values()), []))
+    return {"halves": unit, "measurements": measurements,
+            "ece": {name: _spread(v) if v else None for name, v in eces.items()}}
+
+
+def _spread(values: list[float]) -> dict:
+    return {"median": float(np.median(values)), "p10_p90": [float(q) for q in np.quantile(values, [0.1, 0.9])],
+            "values": [float(v) for v in values]}
 
 
 def _logistic_fit(x: np.ndarray, y: np.ndarray, iterations: int = 100) -> np.ndarray:

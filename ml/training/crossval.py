@@ -29,7 +29,7 @@ import numpy as np
 from ml.model.calibration import calibrate
 from ml.results import AnalyzeOptions
 from ml.training import metrics
-from ml.training.calibration import cross_fitted_ece
+from ml.training.calibration import HALVINGS, cross_fitted_ece
 from ml.training.datasets import Clip
 from ml.training.division import Division, HeldOut, train_on
 from ml.training.evaluate import identity_groups, score_held_out, score_videos
@@ -193,8 +193,9 @@ class KFolds(Division):
                    "balanced_accuracy_cached": metrics.threshold_metrics(y, cached, threshold)["balanced_accuracy"],
                    "median_shift": float(np.median(shift)), "p90_shift": float(np.quantile(shift, 0.9))}
         if calibration is not None:
+            people = np.array(identity_groups(held.items))[measured]  # halved whenever there are two or more
             result["ece_cross_fitted"] = self._refit_on_served(y, held.scores[measured], self.served[measured],
-                                                               groups, calibration["method"])
+                                                               people, calibration["method"])
         log.info("scored as uploads are (%d frames a video, %d videos, %d skipped): pooled AUC %.3f against %.3f "
                  "(%+.3f, 95%% CI %+.3f..%+.3f), ECE %.3f against %.3f, balanced accuracy %.3f against %.3f; a "
                  "video's probability moves by %.3f (median), %.3f (90th percentile)", SERVED_FRAMES, result["videos"],
@@ -208,19 +209,24 @@ class KFolds(Division):
         Both maps fitted on half the identity groups and measured on the served scores of the other
         half (ml.training.calibration.cross_fitted_ece), so neither is measured on what it was fitted on;
         with the paired difference (served fit minus cached fit; below zero: refitting helps)."""
-        groups = groups if groups is not None else np.arange(len(y))  # too few groups: halve videos
-        both = cross_fitted_ece(y, {"fitted_on_cached": cached, "fitted_on_served": served}, served, groups, method,
-                                seed=self.config.seed)
-        difference = np.subtract(both["fitted_on_served"].pop("values"), both["fitted_on_cached"].pop("values"))
-        both["difference"] = {"median": float(np.median(difference)),
-                              "p10_p90": [float(q) for q in np.quantile(difference, [0.1, 0.9])]}
-        log.info("calibration of the served scores, fitted on half the identity groups and measured on the other "
-                 "(20 halvings, both ways): ECE %.3f (10-90%% %.3f-%.3f) with the map fitted on the cached frames, "
-                 "%.3f (%.3f-%.3f) fitted on the served ones; difference %+.3f (%+.3f..%+.3f)",
-                 both["fitted_on_cached"]["median"], *both["fitted_on_cached"]["p10_p90"],
-                 both["fitted_on_served"]["median"], *both["fitted_on_served"]["p10_p90"],
-                 both["difference"]["median"], *both["difference"]["p10_p90"])
-        return both
+        refit = cross_fitted_ece(y, {"fitted_on_cached": cached, "fitted_on_served": served}, served, groups, method,
+                                 seed=self.config.seed)
+        ece = refit.pop("ece")
+        if ece["fitted_on_cached"] is None:
+            log.info("calibration of the served scores, refitted: not measured (no half of the %s held both "
+                     "classes)", refit["halves"])
+            return refit
+        difference = np.subtract(ece["fitted_on_served"].pop("values"), ece["fitted_on_cached"].pop("values"))
+        refit |= ece | {"difference": {"median": float(np.median(difference)),
+                                       "p10_p90": [float(q) for q in np.quantile(difference, [0.1, 0.9])]}}
+        log.info("calibration of the served scores, fitted on half the %s and measured on the other (%d "
+                 "measurements: %d halvings, both ways): ECE %.3f (10-90%% %.3f-%.3f) with the map fitted on the "
+                 "cached frames, %.3f (%.3f-%.3f) fitted on the served ones; difference %+.3f (%+.3f..%+.3f)",
+                 refit["halves"], refit["measurements"], HALVINGS,
+                 refit["fitted_on_cached"]["median"], *refit["fitted_on_cached"]["p10_p90"],
+                 refit["fitted_on_served"]["median"], *refit["fitted_on_served"]["p10_p90"],
+                 refit["difference"]["median"], *refit["difference"]["p10_p90"])
+        return refit
 
     def headline(self, evaluation: dict) -> str:
         return (f"cross-validation: AUC {evaluation['auc']:.3f} ± {evaluation['auc_sd'] or 0.0:.3f} over "

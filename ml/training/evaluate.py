@@ -111,7 +111,7 @@ def _counted(encoded: list, sampled: int) -> list:
     return [e for e in encoded if id(e.track) in kept]
 
 
-def _video_p(scored, item=None) -> float:
+def _video_p(scored, item) -> float:
     """A video's P(fake): its most suspicious track's, as `analyze` decides. A NaN or infinite score
     raises InvalidScore, as serving does (ml.serving.pipeline.check_scores): max() would otherwise keep
     or drop a NaN by the tracks' order, and the run would report an AUC of a model that is broken."""
@@ -121,17 +121,17 @@ def _video_p(scored, item=None) -> float:
     try:
         check_scores(scored)
     except InvalidScore as e:
-        name = Path(item.clip.path).name if item is not None else "a video"
-        raise InvalidScore(f"{name}: the model scored it NaN or infinite, so it cannot be measured: training "
-                           "diverged or reduced precision overflowed (see the losses in train.log).") from e
+        raise InvalidScore(f"{Path(item.clip.path).name}: the model scored it NaN or infinite, so it cannot be "
+                           "measured: its weights are broken (a training run that diverged) or reduced precision "
+                           "overflowed.") from e
     return max(s.fake_probability for s in scored)
 
 
-def breakdown(items: Sequence[CachedVideo], labels, scores, threshold: float, field: str,
+def breakdown(items: Sequence[CachedVideo], labels, scores, threshold: float, field: str | None,
               keys: Sequence[str] | None = None) -> dict:
-    """Per value of `field` ("method" or "compression"; or of `keys`, one per video, where given): how
-    many videos, how many called right at the threshold, and — where both classes are present, else
-    against all reals of the test set — the AUC of that subset."""
+    """Per value of `field` ("method" or "compression"; None where `keys`, one per video, are given):
+    how many videos, how many called right at the threshold, and — where both classes are present,
+    else against all reals of the test set — the AUC of that subset."""
     labels, scores = np.asarray(labels), np.asarray(scores)
     by_value = defaultdict(list)
     for i, item in enumerate(items):
@@ -159,7 +159,7 @@ def per_group(items: Sequence[CachedVideo], labels, scores, threshold: float) ->
     which a pooled figure over many people mixes."""
     labels, scores = np.asarray(labels), np.asarray(scores)
     groups = identity_groups(items)
-    out = breakdown(items, labels, scores, threshold, "group", keys=groups)
+    out = breakdown(items, labels, scores, threshold, None, keys=groups)
     for group, row in out.items():
         mine = np.array([g == group for g in groups])
         row.update({f"median_p_{name}": float(np.median(scores[mine & (labels == target)]))
@@ -197,13 +197,31 @@ def format_report(report: dict) -> str:
         f"[[{report['confusion']['tn']}, {report['confusion']['fp']}], [{report['confusion']['fn']}, {report['confusion']['tp']}]]",
     ]
     for field in ("per_method", "per_compression", "per_dataset", "per_group"):
-        for value, row in report.get(field, {}).items():
+        rows = report.get(field, {})
+        if field == "per_group":
+            rows = hardest_groups(rows, HARDEST_SHOWN)
+        for value, row in rows.items():
             auc = row.get("auc", row.get("auc_vs_all_reals"))
             auc_text = f"  AUC{'' if 'auc' in row else ' vs all reals'} {auc:.3f}" if auc is not None else ""
             levels = (f"  median P(fake) reals {_level(row['median_p_real'])}, fakes {_level(row['median_p_fake'])}"
                       if "median_p_real" in row else "")
             lines.append(f"  {field[4:]:<11} {value:<18} n={row['n']:<3} accuracy {row['accuracy']:.3f}{auc_text}{levels}")
+    if len(report.get("per_group", {})) > HARDEST_SHOWN:
+        lines.append(f"  (the {HARDEST_SHOWN} groups ranked worst of {len(report['per_group'])}; every one in the "
+                     "report's per_group)")
     return "\n".join(lines)
+
+
+HARDEST_SHOWN = 10  # groups a text report lists (a large dataset has hundreds; the JSON keeps them all)
+
+
+def hardest_groups(groups: dict, count: int) -> dict:
+    """The `count` groups whose fakes the model ranked worst against its reals (their own, else all),
+    worst first; a group that has no AUC (reals alone) last."""
+    def auc(row):
+        value = row.get("auc", row.get("auc_vs_all_reals"))
+        return 2.0 if value is None else value
+    return dict(sorted(groups.items(), key=lambda kv: (auc(kv[1]), kv[0]))[:count])
 
 
 def _level(p: float | None) -> str:

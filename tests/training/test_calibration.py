@@ -198,15 +198,52 @@ def test_a_map_refitted_on_shifted_served_scores_calibrates_them_better_on_peopl
     from ml.training.calibration import cross_fitted_ece
 
     y, cached, served, groups = _scores_of_20_groups()
-    ece = cross_fitted_ece(y, {"cached": cached, "served": served}, served, groups, "platt", seed=3)
+    refit = cross_fitted_ece(y, {"cached": cached, "served": served}, served, groups, "platt", seed=3)
+    ece = refit["ece"]
     assert ece["served"]["median"] < ece["cached"]["median"] - 0.1
-    assert len(ece["cached"]["values"]) == 40  # 20 halvings, both ways
-    assert ece == cross_fitted_ece(y, {"cached": cached, "served": served}, served, groups, "platt", seed=3)
+    assert refit["halves"] == "identity groups" and refit["measurements"] == 40  # 20 halvings, both ways
+    assert len(ece["cached"]["values"]) == 40
+    assert refit == cross_fitted_ece(y, {"cached": cached, "served": served}, served, groups, "platt", seed=3)
 
 
 def test_refitting_on_the_same_scores_changes_nothing():
     from ml.training.calibration import cross_fitted_ece
 
     y, cached, _, groups = _scores_of_20_groups()
-    ece = cross_fitted_ece(y, {"a": cached, "b": cached}, cached, groups, "temperature")
+    ece = cross_fitted_ece(y, {"a": cached, "b": cached}, cached, groups, "temperature")["ece"]
     assert ece["a"] == ece["b"]
+
+
+def test_a_half_of_one_class_fits_no_map_and_is_left_out_rather_than_counted_as_no_change():
+    from ml.training.calibration import cross_fitted_ece
+
+    y, cached, served, _ = _scores_of_20_groups()
+    # Four groups, halved two and two: only the half with "reals" holds both classes, so each halving
+    # gives one measurement (fitted there, measured on the other half's fakes), not two.
+    groups = ["reals" if t == 0 else f"fakes{n % 3}" for n, t in enumerate(y)]
+    refit = cross_fitted_ece(y, {"cached": cached, "served": served}, served, groups, "platt", halvings=6)
+    assert refit["measurements"] == 6 and len(refit["ece"]["served"]["values"]) == 6
+
+
+def test_one_group_is_halved_by_video_and_the_report_says_so():
+    from ml.training.calibration import cross_fitted_ece
+
+    y, cached, served, _ = _scores_of_20_groups()
+    refit = cross_fitted_ece(y, {"cached": cached}, served, ["one"] * len(y), "platt", halvings=3)
+    assert refit["halves"] == "videos" and refit["measurements"] == 6
+
+
+def test_a_track_scored_nan_beside_a_finite_one_is_refused_whichever_comes_first():
+    # max() keeps the NaN when it comes first and drops it when it comes second: both now raise.
+    from types import SimpleNamespace
+
+    from ml.errors import InvalidScore
+    from ml.training.evaluate import _video_p
+
+    video = SimpleNamespace(clip=SimpleNamespace(path="/data/clip_018.mp4"))
+    finite, broken = (SimpleNamespace(track=SimpleNamespace(id=k), fake_probability=p)
+                      for k, p in ((0, 0.3), (1, float("nan"))))
+    for order in ([finite, broken], [broken, finite]):
+        with pytest.raises(InvalidScore, match="clip_018.mp4"):
+            _video_p(order, video)
+    assert _video_p([finite], video) == 0.3

@@ -173,7 +173,7 @@ def test_a_cache_of_fewer_frames_than_an_upload_is_not_measured_as_uploads_are(c
         cv_run["out"] / "train.log").read_text()
 
 
-def test_the_served_scores_report_says_whether_a_map_fitted_on_them_would_calibrate_better():
+def test_the_served_scores_report_says_whether_a_map_fitted_on_them_would_calibrate_better(caplog):
     # The served-frames measurement compares the map fitted on the cached frames with one fitted on the
     # served scores, each on people it was not fitted on; here the served scores sit two logits higher.
     from types import SimpleNamespace
@@ -195,7 +195,11 @@ def test_the_served_scores_report_says_whether_a_map_fitted_on_them_would_calibr
     refit = report["ece_cross_fitted"]
     assert refit["fitted_on_served"]["median"] < refit["fitted_on_cached"]["median"]
     assert refit["difference"]["p10_p90"][1] < 0  # lower in nine halvings of ten
+    assert refit["halves"] == "identity groups" and refit["measurements"] == 40
     assert "ece_cross_fitted" not in folds._served_comparison(held, {"threshold": 0.5}, None)
+    json.dumps(report)  # plain numbers, as cv.json needs
+    assert (f"fitted on half the identity groups and measured on the other (40 measurements: 20 halvings, both "
+            f"ways): ECE {refit['fitted_on_cached']['median']:.3f}") in caplog.text
 
 
 def test_the_report_says_how_each_identity_group_was_ranked_and_where_its_people_were_put(cv_run):
