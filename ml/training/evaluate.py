@@ -180,6 +180,8 @@ def full_report(items, labels, scores, threshold: float, bootstrap: int = metric
     report["per_compression"] = breakdown(items, labels, scores, threshold, "compression")
     report["per_dataset"] = breakdown(items, labels, scores, threshold, "dataset")
     report["per_group"] = per_group(items, labels, scores, threshold)
+    report["within_group_auc"], report["within_group_pairs"] = metrics.within_group_auc(
+        labels, scores, identity_groups(items))
     return report
 
 
@@ -190,6 +192,8 @@ def format_report(report: dict) -> str:
         f"AUC {report['auc']:.3f} (95% CI {lo:.3f}-{hi:.3f}, resampling {report.get('auc_ci95_resamples', 'videos')})  "
         f"AP {report['average_precision']:.3f}  "
         f"EER {report['eer']:.3f}",
+        *([f"AUC within identity groups {report['within_group_auc']:.3f} ({report['within_group_pairs']} pairs of a "
+           "real and a fake of the same people)"] if report.get("within_group_pairs") else []),
         f"at threshold {report['threshold']:.3f}: balanced accuracy {report['balanced_accuracy']:.3f}  "
         f"accuracy {report['accuracy']:.3f}  precision {report['precision']:.3f}  recall {report['recall']:.3f}  "
         f"F1 {report['f1']:.3f}",

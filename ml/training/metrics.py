@@ -37,6 +37,23 @@ def roc_auc(labels, scores) -> float:
     return float((ranks[y == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
+def within_group_auc(labels, scores, groups) -> tuple[float, int]:
+    """The AUC counted over pairs of a real and a fake of the same group only (the same people), and
+    how many such pairs there are; NaN without any. Beside the pooled AUC it separates the two ways a
+    model fails on new people: ranking a person's fakes below their own real video, or putting whole
+    people at different levels (which only the pooled AUC, and one threshold for everyone, pays for)."""
+    y, s = _arrays(labels, scores)
+    groups = np.asarray(groups).astype(str)
+    agree, pairs = 0.0, 0
+    for group in set(groups.tolist()):
+        mine = groups == group
+        n_fake, n_real = int(y[mine].sum()), int(mine.sum() - y[mine].sum())
+        if n_fake and n_real:
+            agree += roc_auc(y[mine], s[mine]) * n_fake * n_real
+            pairs += n_fake * n_real
+    return (agree / pairs if pairs else float("nan")), pairs
+
+
 def average_precision(labels, scores) -> float:
     """Step-wise area under precision-recall: sum over thresholds of (recall gain) x precision."""
     y, s = _arrays(labels, scores)

@@ -211,6 +211,9 @@ def test_the_report_says_how_each_identity_group_was_ranked_and_where_its_people
     for row in groups.values():
         assert row["n"] == 2 and row["n_fake"] == 1 and 0.0 <= row["auc"] <= 1.0
         assert 0.0 <= row["median_p_real"] <= 1.0 and 0.0 <= row["median_p_fake"] <= 1.0
+    assert report["within_group_pairs"] == 4 and 0.0 <= report["within_group_auc"] <= 1.0
+    assert (f"AUC within identity groups {report['within_group_auc']:.3f} (4 pairs of a real and a fake of the "
+            "same people)") in (cv_run["out"] / "train.log").read_text()
     some, row = next(iter(groups.items()))
     assert (f"group       {some:<18} n=2   accuracy {row['accuracy']:.3f}  AUC {row['auc']:.3f}  median P(fake) "
             f"reals {row['median_p_real']:.2f}, fakes {row['median_p_fake']:.2f}") in (cv_run["out"] / "train.log").read_text()

@@ -117,3 +117,15 @@ def test_group_labels_must_match_the_videos_one_for_one():
     with pytest.raises(ValueError, match="3 group labels for 4 videos"):
         metrics.bootstrap_auc_ci([0, 1, 0, 1], [0.1, 0.9, 0.2, 0.8], n=10, groups=["a", "b", "c"])
     assert all(math.isnan(v) for v in metrics.bootstrap_auc_ci([], [], n=10, groups=[]))
+
+
+def test_the_auc_within_groups_counts_only_pairs_of_the_same_people():
+    # Each group's fake scores above its own real, but group b sits higher than group a throughout:
+    # the pooled AUC pays for the level, the within-group one does not.
+    labels = [0, 1, 0, 1]
+    scores = [0.1, 0.5, 0.6, 0.9]
+    groups = ["a", "a", "b", "b"]
+    assert metrics.roc_auc(labels, scores) == 0.75
+    assert metrics.within_group_auc(labels, scores, groups) == (1.0, 2)
+    auc, pairs = metrics.within_group_auc([0, 1], [0.2, 0.3], ["a", "b"])
+    assert np.isnan(auc) and pairs == 0
