@@ -174,14 +174,13 @@ def identity_groups(items: Sequence[CachedVideo]) -> list[str]:
 
 
 def full_report(items, labels, scores, threshold: float, bootstrap: int = metrics.BOOTSTRAP, seed: int = 0) -> dict:
-    report = metrics.classification_report(labels, scores, threshold, bootstrap=bootstrap, seed=seed,
-                                           groups=identity_groups(items))
+    groups = identity_groups(items)
+    report = metrics.classification_report(labels, scores, threshold, bootstrap=bootstrap, seed=seed, groups=groups)
     report["per_method"] = breakdown(items, labels, scores, threshold, "method")
     report["per_compression"] = breakdown(items, labels, scores, threshold, "compression")
     report["per_dataset"] = breakdown(items, labels, scores, threshold, "dataset")
     report["per_group"] = per_group(items, labels, scores, threshold)
-    report["within_group_auc"], report["within_group_pairs"] = metrics.within_group_auc(
-        labels, scores, identity_groups(items))
+    report["within_group_auc"], report["within_group_pairs"] = metrics.within_group_auc(labels, scores, groups)
     return report
 
 

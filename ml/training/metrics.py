@@ -43,13 +43,11 @@ def within_group_auc(labels, scores, groups) -> tuple[float, int]:
     model fails on new people: ranking a person's fakes below their own real video, or putting whole
     people at different levels (which only the pooled AUC, and one threshold for everyone, pays for)."""
     y, s = _arrays(labels, scores)
-    groups = np.asarray(groups).astype(str)
     agree, pairs = 0.0, 0
-    for group in set(groups.tolist()):
-        mine = groups == group
-        n_fake, n_real = int(y[mine].sum()), int(mine.sum() - y[mine].sum())
+    for mine in _members(groups, len(y)):
+        n_fake, n_real = int(y[mine].sum()), int(len(mine) - y[mine].sum())
         if n_fake and n_real:
-            agree += roc_auc(y[mine], s[mine]) * n_fake * n_real
+            agree += roc_auc(y[mine], s[mine]) * n_fake * n_real  # = its same-people pairs ordered right
             pairs += n_fake * n_real
     return (agree / pairs if pairs else float("nan")), pairs
 

@@ -129,3 +129,14 @@ def test_the_auc_within_groups_counts_only_pairs_of_the_same_people():
     assert metrics.within_group_auc(labels, scores, groups) == (1.0, 2)
     auc, pairs = metrics.within_group_auc([0, 1], [0.2, 0.3], ["a", "b"])
     assert np.isnan(auc) and pairs == 0
+
+
+def test_the_auc_within_groups_weighs_each_group_by_its_pairs_and_counts_a_tie_as_half():
+    # Group a: one real, three fakes above it (3 pairs right); group b: its one fake below its real
+    # (1 pair wrong). A mean over groups would say 0.5; over pairs it is 3 of 4.
+    labels = [0, 1, 1, 1, 0, 1]
+    groups = ["a", "a", "a", "a", "b", "b"]
+    assert metrics.within_group_auc(labels, [0.1, 0.2, 0.3, 0.4, 0.9, 0.8], groups) == (0.75, 4)
+    assert metrics.within_group_auc([0, 1], [0.5, 0.5], ["a", "a"]) == (0.5, 1)
+    with pytest.raises(ValueError, match="1 group labels for 2 videos"):
+        metrics.within_group_auc([0, 1], [0.2, 0.3], ["a"])
