@@ -108,7 +108,8 @@ def _evaluation_rows(evaluation: dict) -> list[tuple[str, str]]:
     """The card's measured quality, the same for a held-out split and cross-validation."""
     balanced = evaluation.get("balanced_accuracy")
     accuracy = [("Balanced accuracy", f"{balanced:.3f}")] if _finite(balanced) else []
-    return _auc_rows(evaluation) + _interval_rows(evaluation) + accuracy + _calibration_rows(evaluation)
+    return (_auc_rows(evaluation) + _interval_rows(evaluation) + _within_group_rows(evaluation) + accuracy
+            + _calibration_rows(evaluation))
 
 
 def _auc_rows(evaluation: dict) -> list[tuple[str, str]]:
@@ -131,6 +132,15 @@ def _interval_rows(evaluation: dict) -> list[tuple[str, str]]:
     label = "Pooled AUC 95% CI" if "pooled_auc" in evaluation else "AUC 95% CI"
     unit = evaluation.get("auc_ci95_resamples")
     return [(label, f"{interval[0]:.3f} – {interval[1]:.3f}" + (f" (resampling {unit})" if unit else ""))]
+
+
+def _within_group_rows(evaluation: dict) -> list[tuple[str, str]]:
+    """The AUC over pairs of a real and a fake of the same people: beside the pooled AUC it tells a
+    model that misranks a person's own videos from one that puts different people at different levels."""
+    auc, pairs = evaluation.get("within_group_auc"), evaluation.get("within_group_pairs")
+    if not (_finite(auc) and pairs):
+        return []
+    return [("AUC within identity groups", f"{auc:.3f} ({pairs} pairs of a real and a fake of the same people)")]
 
 
 def _calibration_rows(evaluation: dict) -> list[tuple[str, str]]:

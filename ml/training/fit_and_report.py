@@ -70,7 +70,9 @@ def report(config: TrainConfig, division: Division, held: HeldOut, outcome: dict
                   "auc_ci95_resamples": full["auc_ci95_resamples"], "protocol": division.protocol(),
                   "data": describe_data(config.data, held.items), "videos": len(held.items),
                   "balanced_accuracy": full["balanced_accuracy"], "per_method": full["per_method"],
-                  "per_dataset": full["per_dataset"], "calibration": calibration_report(labels, held.scores, scores, calibration),
+                  "per_dataset": full["per_dataset"], "within_group_auc": full["within_group_auc"],
+                  "within_group_pairs": full["within_group_pairs"],
+                  "calibration": calibration_report(labels, held.scores, scores, calibration),
                   **division.evaluation(held, full, calibration)}
     log.info("%s\n%s", division.headline(evaluation), format_report(full))
     write_scores(run_dir / division.scores_file, held.items, scores)

@@ -160,6 +160,8 @@ def test_staff_see_a_cross_validated_models_figures_on_its_admin_card_and_in_the
     low, high = evaluation["auc_ci95"]
     assert f"Pooled AUC 95% CI</th><td>{low:.3f} – {high:.3f} (resampling videos (4 identity groups are too few))" in page
     assert f"Expected calibration error</th><td>{evaluation['calibration']['ece_after']:.3f}" in page
+    assert (f"AUC within identity groups</th><td>{evaluation['within_group_auc']:.3f} (4 pairs of a real and a fake "
+            "of the same people)<") in page
     listing = client.get(reverse("admin:detector_modelversion_changelist")).content.decode()
     assert f'<td class="field-auc">{evaluation["auc"]:.3f}</td>' in listing
 
