@@ -65,12 +65,12 @@ def cross_fitted_ece(labels, fit_scores: dict, eval_scores, groups, method: str,
                 eces[name].append(expected_calibration_error(y[held], calibrate(eval_scores[held], mapping)))
     measurements = len(next(iter(eces.values()), []))
     return {"halves": unit, "measurements": measurements,
-            "ece": {name: _spread(v) if v else None for name, v in eces.items()}}
+            "ece": {name: spread(v) | {"values": [float(e) for e in v]} if v else None for name, v in eces.items()}}
 
 
-def _spread(values: list[float]) -> dict:
-    return {"median": float(np.median(values)), "p10_p90": [float(q) for q in np.quantile(values, [0.1, 0.9])],
-            "values": [float(v) for v in values]}
+def spread(values) -> dict:
+    """The median of measurements over halvings and their 10th-90th percentile."""
+    return {"median": float(np.median(values)), "p10_p90": [float(q) for q in np.quantile(values, [0.1, 0.9])]}
 
 
 def _logistic_fit(x: np.ndarray, y: np.ndarray, iterations: int = 100) -> np.ndarray:

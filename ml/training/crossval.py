@@ -29,7 +29,7 @@ import numpy as np
 from ml.model.calibration import calibrate
 from ml.results import AnalyzeOptions
 from ml.training import metrics
-from ml.training.calibration import HALVINGS, cross_fitted_ece
+from ml.training.calibration import HALVINGS, cross_fitted_ece, spread
 from ml.training.datasets import Clip
 from ml.training.division import Division, HeldOut, train_on
 from ml.training.evaluate import identity_groups, score_held_out, score_videos
@@ -217,8 +217,7 @@ class KFolds(Division):
                      "classes)", refit["halves"])
             return refit
         difference = np.subtract(ece["fitted_on_served"].pop("values"), ece["fitted_on_cached"].pop("values"))
-        refit |= ece | {"difference": {"median": float(np.median(difference)),
-                                       "p10_p90": [float(q) for q in np.quantile(difference, [0.1, 0.9])]}}
+        refit |= ece | {"difference": spread(difference)}
         log.info("calibration of the served scores, fitted on half the %s and measured on the other (%d "
                  "measurements: %d halvings, both ways): ECE %.3f (10-90%% %.3f-%.3f) with the map fitted on the "
                  "cached frames, %.3f (%.3f-%.3f) fitted on the served ones; difference %+.3f (%+.3f..%+.3f)",

@@ -161,7 +161,7 @@ def per_group(items: Sequence[CachedVideo], labels, scores, threshold: float) ->
     groups = identity_groups(items)
     out = breakdown(items, labels, scores, threshold, None, keys=groups)
     for group, row in out.items():
-        mine = np.array([g == group for g in groups])
+        mine = np.asarray(groups) == group
         row.update({f"median_p_{name}": float(np.median(scores[mine & (labels == target)]))
                     if (mine & (labels == target)).any() else None for name, target in (("real", 0), ("fake", 1))})
     return out
@@ -199,10 +199,9 @@ def format_report(report: dict) -> str:
         "confusion (rows true real/fake, columns predicted real/fake): "
         f"[[{report['confusion']['tn']}, {report['confusion']['fp']}], [{report['confusion']['fn']}, {report['confusion']['tp']}]]",
     ]
-    for field in ("per_method", "per_compression", "per_dataset", "per_group"):
-        rows = report.get(field, {})
-        if field == "per_group":
-            rows = hardest_groups(rows, HARDEST_SHOWN)
+    sections = {field: report.get(field, {}) for field in ("per_method", "per_compression", "per_dataset")}
+    sections["per_group"] = hardest_groups(report.get("per_group", {}), HARDEST_SHOWN)
+    for field, rows in sections.items():
         for value, row in rows.items():
             auc = row.get("auc", row.get("auc_vs_all_reals"))
             auc_text = f"  AUC{'' if 'auc' in row else ' vs all reals'} {auc:.3f}" if auc is not None else ""
